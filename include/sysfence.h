@@ -1,0 +1,135 @@
+/* sysfence.h - public API of libsysfence, the seccomp policy compiler.
+ *
+ * A context holds the input, the options and, after a compilation, the
+ * diagnostics.  Nothing is global: contexts may be used from several
+ * threads at once as long as each context is used by one thread at a time.
+ *
+ *   sysfence_ctx *c = sysfence_new();
+ *   sysfence_set_input_string(c, "policy", "ALLOW { read, write } DEFAULT KILL");
+ *   struct sock_fprog prog;
+ *   if (sysfence_compile(c, &prog) != 0)
+ *     fputs(sysfence_diag_text(c), stderr);
+ *   ...
+ *   free(prog.filter);
+ *   sysfence_free(c);
+ */
+#ifndef SYSFENCE_H
+#define SYSFENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sock_fprog;
+
+#if defined(__GNUC__) && defined(SYSFENCE_BUILDING)
+#define SYSFENCE_API __attribute__((visibility("default")))
+#else
+#define SYSFENCE_API
+#endif
+
+typedef struct sysfence_ctx sysfence_ctx;
+
+/* Return codes of the functions that return int. */
+enum {
+  SYSFENCE_OK = 0,
+  SYSFENCE_EPOLICY = 1, /* the policy has errors: see the diagnostics */
+  SYSFENCE_EUSAGE = 2,  /* bad argument to the API (unknown arch, ...) */
+  SYSFENCE_ESYSTEM = 3  /* out of memory, I/O error (errno is set) */
+};
+
+typedef enum {
+  SYSFENCE_NOTE = 0,
+  SYSFENCE_WARNING = 1,
+  SYSFENCE_ERROR = 2
+} sysfence_severity;
+
+typedef struct sysfence_diag {
+  const char *file; /* NULL when the diagnostic has no location */
+  int line, column; /* 1-based; 0 when unknown */
+  sysfence_severity severity;
+  const char *message;
+} sysfence_diag;
+
+typedef enum {
+  SYSFENCE_FORMAT_BPF = 0, /* raw struct sock_filter array, target byte order */
+  SYSFENCE_FORMAT_C = 1,   /* self-contained C header */
+  SYSFENCE_FORMAT_ASM = 2  /* readable listing */
+} sysfence_format;
+
+SYSFENCE_API const char *sysfence_version(void);
+
+SYSFENCE_API sysfence_ctx *sysfence_new(void);
+SYSFENCE_API void sysfence_free(sysfence_ctx *ctx);
+
+/* Input: the last call wins.  NAME is used in diagnostics. */
+SYSFENCE_API int sysfence_set_input_string(sysfence_ctx *ctx, const char *name,
+                                           const char *text);
+SYSFENCE_API int sysfence_set_input_path(sysfence_ctx *ctx, const char *path);
+/* Reads the whole stream now; the caller closes it. */
+SYSFENCE_API int sysfence_set_input_file(sysfence_ctx *ctx, const char *name,
+                                         FILE *f);
+/* Directories searched by #include after the including file's own folder,
+ * in the order added. */
+SYSFENCE_API int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir);
+/* Target architecture by name ("x86_64", "i386", "aarch64", ...); the
+ * default is the host.  Returns SYSFENCE_EUSAGE for an unknown name. */
+SYSFENCE_API int sysfence_set_arch(sysfence_ctx *ctx, const char *name);
+SYSFENCE_API const char *sysfence_get_arch(const sysfence_ctx *ctx);
+/* Action for a foreign seccomp_data.arch and for the other ABI's numbers
+ * (x32 on x86_64); a seccomp return value, default KILL_PROCESS. */
+SYSFENCE_API int sysfence_set_bad_arch_action(sysfence_ctx *ctx,
+                                              uint32_t action);
+/* Parse an action as written in a policy ("ERRNO(1)", "KILL_PROCESS") into
+ * its seccomp return value.  Returns 0 on success. */
+SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);
+
+/* Parse and resolve only.  Returns SYSFENCE_OK or SYSFENCE_EPOLICY. */
+SYSFENCE_API int sysfence_check(sysfence_ctx *ctx);
+/* Compile to a validated program; on success prog->filter is malloc()ed and
+ * the caller free()s it.  On failure prog is zeroed. */
+SYSFENCE_API int sysfence_compile(sysfence_ctx *ctx, struct sock_fprog *prog);
+
+/* Diagnostics of the last check/compile. */
+SYSFENCE_API size_t sysfence_diag_count(const sysfence_ctx *ctx);
+SYSFENCE_API const sysfence_diag *sysfence_diag_get(const sysfence_ctx *ctx,
+                                                    size_t i);
+SYSFENCE_API size_t sysfence_error_count(const sysfence_ctx *ctx);
+/* All diagnostics formatted as a compiler would print them
+ * (file:line:col: error: message, source line, caret, notes); "" if none. */
+SYSFENCE_API const char *sysfence_diag_text(const sysfence_ctx *ctx);
+
+/* Write PROG in FORMAT for the context's architecture.  NAME is the C
+ * identifier for SYSFENCE_FORMAT_C (NULL: "sysfence_filter"). */
+SYSFENCE_API int sysfence_emit(const sysfence_ctx *ctx,
+                               const struct sock_fprog *prog,
+                               sysfence_format format, const char *name,
+                               FILE *out);
+/* Write to PATH atomically (temporary file in the same folder, then
+ * rename); PATH "-" is stdout.  On failure an existing file is untouched. */
+SYSFENCE_API int sysfence_write_file(const sysfence_ctx *ctx,
+                                     const struct sock_fprog *prog,
+                                     sysfence_format format, const char *name,
+                                     const char *path);
+/* Check a program against the kernel's rules for seccomp filters.  Returns
+ * 0 if valid; otherwise writes a reason to WHY (if not NULL). */
+SYSFENCE_API int sysfence_validate(const struct sock_fprog *prog, char *why,
+                                   size_t why_size);
+
+/* Syscall tables.  Names are userspace names (libseccomp's). */
+SYSFENCE_API const char *sysfence_host_arch(void);
+/* Fills NAMES with up to MAX architecture names; returns how many exist. */
+SYSFENCE_API size_t sysfence_arch_names(const char **names, size_t max);
+/* Returns the number, or -1 if NAME is not a syscall of ARCH. */
+SYSFENCE_API long sysfence_syscall_number(const char *arch, const char *name);
+/* Returns the name, or NULL. */
+SYSFENCE_API const char *sysfence_syscall_name(const char *arch, uint32_t nr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,27 @@
+/* codegen.h - the resolved rule set -> BPF.  decide.c generates the
+ * per-syscall decision code (argument tests), dispatch.c the search over
+ * syscall numbers and the architecture prologue. */
+#ifndef SF_CODEGEN_H
+#define SF_CODEGEN_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+
+#include "bpf.h"
+#include "ruleset.h"
+
+struct sysfence_ctx;
+
+/* Whole program for RS.  Returns 0 and a malloc()ed program, or -1 with a
+ * diagnostic (e.g. the 4096-instruction limit). */
+int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
+               struct sock_filter **out, size_t *len);
+
+/* Emit the decision code for one syscall's rules (A holds nothing useful on
+ * entry); every path ends in a RET (or a jump to a shared RET). */
+void sf_gen_decision(sf_builder *b, const sf_ruleset *rs,
+                     const sf_sysrules *sys);
+/* Jump target for a RET of ACTION, shared across the program. */
+sf_label sf_ret_label(sf_builder *b, uint32_t action);
+
+#endif

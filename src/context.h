@@ -1,0 +1,45 @@
+/* context.h - the compilation context (private layout of sysfence_ctx). */
+#ifndef SF_CONTEXT_H
+#define SF_CONTEXT_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "source.h"
+#include "sysfence.h"
+
+struct sf_arch;
+
+/* A recorded diagnostic; the public part plus where it points. */
+typedef struct sf_diag {
+  sysfence_diag pub;
+  sf_loc loc;
+} sf_diag;
+
+struct sysfence_ctx {
+  /* Options (survive across compilations; malloc()ed). */
+  char *input_name;
+  char *input_text;
+  size_t input_len;
+  char *input_path; /* set instead of input_text when reading from a path */
+  char **include_dirs;
+  size_t n_include_dirs;
+  const struct sf_arch *arch;
+  uint32_t bad_arch_action;
+
+  /* State of the current/last compilation; all of it in `arena`. */
+  sf_arena *arena;
+  sf_diag *diags; /* malloc()ed array */
+  size_t n_diags, cap_diags;
+  size_t n_errors, n_warnings;
+  char *diag_text; /* malloc()ed cache for sysfence_diag_text */
+  int out_of_memory;
+};
+
+/* Start a new compilation: drop the previous one's arena and diagnostics. */
+int sf_ctx_reset(struct sysfence_ctx *ctx);
+/* Arena allocation that records out-of-memory in the context. */
+void *sf_alloc(struct sysfence_ctx *ctx, size_t size);
+char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
+
+#endif

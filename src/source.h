@@ -1,0 +1,28 @@
+/* source.h - policy source texts and locations in them. */
+#ifndef SF_SOURCE_H
+#define SF_SOURCE_H
+
+#include <stddef.h>
+
+typedef struct sf_source sf_source;
+
+/* A position in a source: 1-based line and column (columns count bytes). */
+typedef struct sf_loc {
+  const sf_source *src; /* NULL: no location */
+  int line, col;
+} sf_loc;
+
+struct sf_source {
+  const char *name;      /* as shown in diagnostics */
+  const char *dir;       /* folder of the file, for relative #include; may be NULL */
+  const char *text;      /* whole text, NUL-terminated (embedded NULs are lexer errors) */
+  size_t len;            /* length of text, which may contain NUL bytes */
+  sf_loc included_from;  /* location of the #include, src NULL for the main input */
+  int depth;             /* include depth: 0 for the main input */
+};
+
+/* The line LINE of SRC (without its newline) into *start/*len; 0 if absent. */
+int sf_source_line(const sf_source *src, int line, const char **start,
+                   size_t *len);
+
+#endif
