@@ -21,7 +21,7 @@ struct sf_source {
   int depth;             /* include depth: 0 for the main input */
 };
 
-/* The line LINE of SRC (without its newline) into *start/*len; 0 if absent. */
+/* Line LINE of SRC, without its newline, into start and len; 0 if absent. */
 int sf_source_line(const sf_source *src, int line, const char **start,
                    size_t *len);
 

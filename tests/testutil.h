@@ -1,0 +1,57 @@
+/* testutil.h - helpers shared by the Check test programs. */
+#ifndef SF_TESTUTIL_H
+#define SF_TESTUTIL_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysfence.h"
+
+/* Compile SRC for ARCH (NULL: host).  Returns the sysfence_compile status;
+ * on success *prog is filled (free prog->filter).  If DIAGS is not NULL it
+ * receives a malloc()ed copy of the diagnostics text. */
+int tu_compile(const char *src, const char *arch, struct sock_fprog *prog,
+               char **diags);
+
+/* Result of running a command or a child. */
+typedef struct tu_result {
+  int exited, status; /* exited: WIFEXITED; status: exit code or signal */
+  char *out, *err;    /* captured stdout/stderr (malloc()ed, NUL-ended) */
+} tu_result;
+void tu_result_free(tu_result *r);
+
+/* Run ARGV (argv[0] is a path) with STDIN_TEXT (may be NULL) on stdin. */
+tu_result tu_run(char *const argv[], const char *stdin_text);
+/* Path of the sysfence program under test ($SYSFENCE or BUILDDIR). */
+const char *tu_sysfence(void);
+
+/* A fresh temporary folder (malloc()ed path), removed by tu_rmtree. */
+char *tu_tmpdir(void);
+void tu_rmtree(const char *dir);
+/* Write TEXT to DIR/NAME; returns the malloc()ed path. */
+char *tu_write(const char *dir, const char *name, const char *text);
+/* Read a whole file (malloc()ed, NUL-ended), *len set if not NULL. */
+char *tu_read(const char *path, size_t *len);
+
+/* Is seccomp filtering available here?  (Checked in a forked child.) */
+int tu_seccomp_available(void);
+
+/* Outcome of a syscall made under an installed filter in a forked child. */
+typedef struct tu_outcome {
+  int killed_by;  /* signal that ended the child, 0 if it exited */
+  long ret;       /* syscall return value (if not killed) */
+  int err;        /* errno after the call (if ret == -1) */
+  int sigsys;     /* a SIGSYS was caught (TRAP): 1, si_errno in trap_data */
+  int trap_data;  /* si_errno of the SIGSYS (the TRAP data) */
+  int trap_nr;    /* si_syscall of the SIGSYS */
+  int reported;   /* the child got past the syscall (internal) */
+} tu_outcome;
+
+/* In a forked child: install PROG (no_new_privs + seccomp(2)), then make
+ * syscall(nr, args...) and report what happened.  A SIGSYS handler is
+ * installed to observe TRAP. */
+tu_outcome tu_syscall_under(const struct sock_fprog *prog, long nr,
+                            const uint64_t args[6]);
+
+#endif
