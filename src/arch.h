@@ -59,4 +59,12 @@ enum { SF_OFF_NR = 0, SF_OFF_ARCH = 4, SF_OFF_IP = 8, SF_OFF_ARGS = 16 };
 uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg);
 uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg);
 
+/* The generated tables (syscalls_gen.c, tools/gen-syscalls.py): all
+ * architectures, and every syscall and argument name of every architecture
+ * sorted by strcmp. */
+extern const sf_arch *const sf_gen_arches[];
+extern const size_t sf_gen_n_arches;
+extern const char *const sf_gen_known_names[];
+extern const size_t sf_gen_n_known_names;
+
 #endif

@@ -100,7 +100,8 @@ static const struct option long_opts[] = {
 static int parse_options(int argc, char **argv, options *o) {
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+o:f:a:I:n:hV", long_opts, NULL)) != -1) {
+  opterr = 0; /* our own messages name the program, not the command */
+  while ((c = getopt_long(argc, argv, ":o:f:a:I:n:hV", long_opts, NULL)) != -1) {
     switch (c) {
     case 'o': o->output = optarg; break;
     case 'f':
@@ -117,7 +118,10 @@ static int parse_options(int argc, char **argv, options *o) {
     case 'B': o->bad_arch = optarg; break;
     case 'h': usage(stdout); return EXIT_OK;
     case 'V': printf("sysfence %s\n", sysfence_version()); return EXIT_OK;
-    default: return usage_error("%s", "invalid option");
+    case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+    default:
+      if (optopt) return usage_error("unknown option '-%c'", optopt);
+      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind != argc - 1)
@@ -139,9 +143,16 @@ static int configure(sysfence_ctx *ctx, const options *o) {
   for (size_t i = 0; i < o->n_includes; i++)
     if (sysfence_add_include_path(ctx, o->includes[i]) != SYSFENCE_OK)
       return usage_error("%s", strerror(errno));
-  int rc = strcmp(o->input, "-") == 0
-               ? sysfence_set_input_file(ctx, "<stdin>", stdin)
-               : sysfence_set_input_path(ctx, o->input);
+  int rc;
+  if (strcmp(o->input, "-") == 0) {
+    rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
+  } else {
+    /* An unreadable input is a usage error (exit 2), not a policy error. */
+    FILE *f = fopen(o->input, "r");
+    if (!f) return usage_error("cannot read '%s': %s", o->input, strerror(errno));
+    fclose(f);
+    rc = sysfence_set_input_path(ctx, o->input);
+  }
   if (rc != SYSFENCE_OK) return usage_error("cannot read input: %s", strerror(errno));
   return -1;
 }

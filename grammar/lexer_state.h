@@ -1,0 +1,104 @@
+/* lexer_state.h - state shared by the lexer (grammar/lexer.l), the parser
+ * (grammar/parser.y) and the driver (src/parse.c).
+ *
+ * The lexer splices #include'd files into the token stream: each included
+ * file gets its own flex buffer, and a stack of frames remembers where to
+ * resume in the including file. */
+#ifndef SF_LEXER_STATE_H
+#define SF_LEXER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "parse.h"
+#include "source.h"
+
+struct sysfence_ctx;
+
+/* Value of a NUMBER token. */
+typedef struct sf_numval {
+  uint64_t value; /* two's complement for negatives */
+  int negative;
+} sf_numval;
+
+/* An expression under construction, with its depth (for the nesting
+ * limit).  e is NULL after an error in the expression. */
+typedef struct sf_xv {
+  ast_expr *e;
+  int depth;
+} sf_xv;
+
+typedef struct sf_identlist {
+  ast_ident *v;
+  size_t n, cap;
+} sf_identlist;
+
+typedef struct sf_rulelist {
+  ast_rule *head, *tail;
+} sf_rulelist;
+
+typedef struct sf_entrylist {
+  ast_entry *head, *tail;
+} sf_entrylist;
+
+/* One level of the include stack: what to resume when the file above it
+ * ends.  Level i of the stack is frames[i] for i < n_frames, and the
+ * lexer state itself for the file being read. */
+typedef struct sf_incl_frame {
+  void *buf;              /* flex buffer of this level (YY_BUFFER_STATE) */
+  const sf_source *src;
+  int line, col;          /* position to resume at */
+  const char *real;       /* canonical path, NULL if unknown */
+  const char *written;    /* name as written in the #include, NULL for main */
+  /* #include names of this level's directive not yet spliced in. */
+  const char **pend;
+  size_t pend_n, pend_i;
+  sf_loc pend_loc;
+} sf_incl_frame;
+
+typedef struct sf_lexer_state {
+  struct sysfence_ctx *ctx;
+  /* The file being read and the position in it. */
+  const sf_source *src;
+  int line, col;
+  const char *real;
+  const char *written;
+  const char **pend;
+  size_t pend_n, pend_i;
+  sf_loc pend_loc;
+  /* Files being included, outermost first. */
+  sf_incl_frame frames[SF_MAX_INCLUDE_DEPTH + 1];
+  int n_frames;
+  /* #include directive being read. */
+  sf_loc dir_loc;
+  const char **dir_names;
+  size_t dir_n, dir_cap;
+  int dir_bad;
+  /* Start of the block comment being read. */
+  sf_loc comment_loc;
+  /* An unterminated comment ended the input: no "unexpected end of
+   * file" on top of it. */
+  int quiet_eof;
+  /* Text of the last token returned (truncated), for error messages. */
+  char tok_text[48];
+} sf_lexer_state;
+
+/* Parser state (the %parse-param). */
+typedef struct sf_parser {
+  struct sysfence_ctx *ctx;
+  sf_lexer_state *lex;
+  ast_file *file;
+  ast_top *last_top;     /* tail of file->items */
+  ast_entry *top_tail;   /* tail of the entries of last_top if ENTRIES */
+  int nest;              /* open '(' and '!' in the current filter */
+  int depth_reported;    /* nesting error already reported in this filter */
+} sf_parser;
+
+/* Set up a scanner reading ST->src (ST already filled in).  Returns 0, or
+ * -1 when out of memory or the text is too large (diagnostic recorded). */
+int sf_lex_open(sf_lexer_state *st, void **scanner);
+/* Release the scanner and every buffer of the include stack. */
+void sf_lex_close(sf_lexer_state *st, void *scanner);
+
+#endif

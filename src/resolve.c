@@ -1,0 +1,967 @@
+/* resolve.c - from the syntax tree to the rule set of one architecture:
+ * constants, named policies and USE, syscall names and numbers, ON guards,
+ * argument names and widths, constant folding, and the per-syscall rule
+ * chains with their dead rules.  See ruleset.h for what the result means.
+ *
+ * Top-level items are handled in source order, so a POLICY or an entry
+ * block sees the constants defined above it, and USE sees the policies
+ * defined above it.  Every POLICY is resolved when it is defined (errors in
+ * unused policies are reported too); its items keep USE references, which
+ * are expanded only for the main policy, once DEFAULT is known. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "ast.h"
+#include "bpf.h"
+#include "context.h"
+#include "diag.h"
+#include "ruleset.h"
+
+/* ---- state ---------------------------------------------------------------- */
+
+typedef struct constant {
+  const char *name;
+  uint64_t value;
+  int negative;
+  sf_loc loc;
+  struct constant *next;
+} constant;
+
+typedef struct item item;
+
+typedef struct policy {
+  const char *name;
+  sf_loc loc;
+  item *items, **tail;
+  unsigned mark; /* expansion generation that reached it */
+  struct policy *next;
+} policy;
+
+/* A resolved rule, or a USE of a policy. */
+struct item {
+  policy *use;          /* USE: the policy; NULL for a rule */
+  sf_loc loc;
+  int skipped;          /* the ON guard leaves out the target arch */
+  int dropped;          /* condition always false, or a foreign number */
+  uint32_t nr;
+  const char *name;     /* syscall as written */
+  const char *guard;    /* skipped: the guard's architectures */
+  const sf_cond *cond;
+  uint32_t action;
+  item *next;
+};
+
+typedef struct rstate {
+  sysfence_ctx *ctx;
+  const sf_arch *arch;
+  const ast_top *top;      /* the item being resolved */
+  constant *consts;
+  policy *policies;
+  const char *defining;    /* name of the POLICY being resolved, or NULL */
+  int have_default, seen_default;
+  uint32_t default_action;
+  sf_loc default_loc;
+  int quiet;               /* suppress warnings (rules skipped by ON) */
+  unsigned gen;
+} rstate;
+
+/* Names of the arguments of the syscall a filter belongs to. */
+typedef struct argtab {
+  const char *names[SF_MAX_ARGS];
+  sf_loc locs[SF_MAX_ARGS];
+  int bits[SF_MAX_ARGS];
+  int n;
+  const char *what; /* "'read'" or "SYSCALL[5]", for messages */
+} argtab;
+
+static void warn(rstate *st, sf_loc loc, const char *fmt, ...) SF_PRINTF(3, 4);
+static void warn(rstate *st, sf_loc loc, const char *fmt, ...) {
+  if (st->quiet) return;
+  char buf[900];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  sf_warning(st->ctx, loc, "%s", buf);
+}
+
+static const char *fmt_u64(rstate *st, uint64_t v, int negative) {
+  char buf[32];
+  if (negative && (int64_t)v < 0)
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+  else if (v < 10)
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+  else
+    snprintf(buf, sizeof buf, "%#llx", (unsigned long long)v);
+  return sf_strdup(st->ctx, buf);
+}
+
+/* As written in decimal (syscall numbers). */
+static const char *fmt_dec(rstate *st, uint64_t v, int negative) {
+  char buf[32];
+  if (negative && (int64_t)v < 0)
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+  else
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+  return sf_strdup(st->ctx, buf);
+}
+
+/* ---- lookups ---------------------------------------------------------------- */
+
+static constant *find_const(rstate *st, const char *name) {
+  for (constant *c = st->consts; c; c = c->next)
+    if (strcmp(c->name, name) == 0) return c;
+  return NULL;
+}
+
+static policy *find_policy(rstate *st, const char *name) {
+  for (policy *p = st->policies; p; p = p->next)
+    if (strcmp(p->name, name) == 0) return p;
+  return NULL;
+}
+
+/* Did-you-mean suffix ("; did you mean 'x'?") or "". */
+static const char *suggest(rstate *st, const char *word,
+                           const char *const *names, size_t n) {
+  const char *best = sf_closest_name(word, names, n);
+  if (!best) return "";
+  size_t len = strlen(best) + 24;
+  char *s = sf_alloc(st->ctx, len);
+  if (!s) return "";
+  snprintf(s, len, "; did you mean '%s'?", best);
+  return s;
+}
+
+static const char *suggest_syscall(rstate *st, const sf_arch *arch,
+                                   const char *word) {
+  const char **names = sf_alloc(st->ctx, (arch->n_syscalls + 1) * sizeof *names);
+  if (!names) return "";
+  for (size_t i = 0; i < arch->n_syscalls; i++) names[i] = arch->syscalls[i].name;
+  return suggest(st, word, names, arch->n_syscalls);
+}
+
+static const char *suggest_arch(rstate *st, const char *word) {
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  const char **names = sf_alloc(st->ctx, (n + 1) * sizeof *names);
+  if (!names) return "";
+  for (size_t i = 0; i < n; i++) names[i] = all[i]->name;
+  return suggest(st, word, names, n);
+}
+
+/* "a, b, c" from up to N strings, in the arena. */
+static const char *join(rstate *st, const char *const *parts, size_t n) {
+  size_t len = 1;
+  for (size_t i = 0; i < n; i++) len += strlen(parts[i]) + 2;
+  char *s = sf_alloc(st->ctx, len);
+  if (!s) return "";
+  for (size_t i = 0; i < n; i++) {
+    if (i) strcat(s, ", ");
+    strcat(s, parts[i]);
+  }
+  return s;
+}
+
+/* Note where else an unknown syscall name exists. */
+static void note_other_arches(rstate *st, const char *name, sf_loc loc,
+                              const char *target) {
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  const char **has = sf_alloc(st->ctx, (n + 1) * sizeof *has);
+  if (!has) return;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (sf_syscall_by_name(all[i], name)) has[k++] = all[i]->name;
+  if (k)
+    sf_note(st->ctx, loc, "'%s' exists on %s but not on %s", name,
+            join(st, has, k), target);
+}
+
+/* ---- actions ------------------------------------------------------------------ */
+
+static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
+  static const char *const names[] = {"ALLOW", "LOG", "KILL", "KILL_PROCESS",
+                                      "USER_NOTIF", "ERRNO", "TRAP", "TRACE"};
+  uint32_t base = 0;
+  int has_value = 0;
+  switch (a->kind) {
+  case AST_ACT_ALLOW: base = SF_RET_ALLOW; break;
+  case AST_ACT_LOG: base = SF_RET_LOG; break;
+  case AST_ACT_KILL: base = SF_RET_KILL_THREAD; break;
+  case AST_ACT_KILL_PROCESS: base = SF_RET_KILL_PROCESS; break;
+  case AST_ACT_USER_NOTIF: base = SF_RET_USER_NOTIF; break;
+  case AST_ACT_ERRNO: base = SF_RET_ERRNO; has_value = 1; break;
+  case AST_ACT_TRAP: base = SF_RET_TRAP; has_value = 1; break;
+  case AST_ACT_TRACE: base = SF_RET_TRACE; has_value = 1; break;
+  }
+  *out = base;
+  if (!has_value) return 0;
+  sf_loc vloc = a->value_loc.src ? a->value_loc : a->loc;
+  if (a->value > 0xffff) {
+    sf_error(st->ctx, vloc,
+             "%s value %s is out of range: seccomp keeps 16 bits (0..65535)",
+             names[a->kind], fmt_dec(st, a->value, 0));
+    return -1;
+  }
+  if (a->kind == AST_ACT_ERRNO && a->value > 4095)
+    warn(st, vloc,
+         "ERRNO(%u) is above 4095 (MAX_ERRNO); the kernel clamps it to 4095",
+         (unsigned)a->value);
+  *out = base | (uint32_t)a->value;
+  return 0;
+}
+
+static int permissive(uint32_t action) {
+  return action == SF_RET_ALLOW || action == SF_RET_LOG;
+}
+
+/* ---- values and conditions -------------------------------------------------- */
+
+static uint64_t mask_bits(int bits) {
+  return bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+}
+
+/* Smallest 2^k-1 >= v. */
+static uint64_t smear(uint64_t v) {
+  v |= v >> 1;
+  v |= v >> 2;
+  v |= v >> 4;
+  v |= v >> 8;
+  v |= v >> 16;
+  v |= v >> 32;
+  return v;
+}
+
+/* An upper bound of a value. */
+static uint64_t val_max(const sf_val *v) {
+  switch (v->kind) {
+  case VAL_CONST: return v->k;
+  case VAL_ARG: return mask_bits(v->bits);
+  case VAL_AND: {
+    uint64_t l = val_max(v->lhs), r = val_max(v->rhs);
+    return l < r ? l : r;
+  }
+  case VAL_OR: return smear(val_max(v->lhs)) | smear(val_max(v->rhs));
+  }
+  return ~(uint64_t)0;
+}
+
+static int val_same(const sf_val *a, const sf_val *b) {
+  if (a->kind != b->kind) return 0;
+  switch (a->kind) {
+  case VAL_CONST: return a->k == b->k;
+  case VAL_ARG: return a->arg == b->arg && a->bits == b->bits;
+  default: return val_same(a->lhs, b->lhs) && val_same(a->rhs, b->rhs);
+  }
+}
+
+static int lookup_arg(const argtab *tab, const char *name) {
+  for (int i = 0; i < tab->n; i++)
+    if (tab->names[i] && strcmp(tab->names[i], name) == 0) return i;
+  return -1;
+}
+
+/* Scan a bit expression for arguments: *any64 if one is 64 bits wide. */
+static void scan_args(const ast_expr *e, const argtab *tab, int *any_arg,
+                      int *any64, const char **first) {
+  if (!e) return;
+  if (e->kind == AST_IDENT) {
+    int i = lookup_arg(tab, e->name);
+    if (i >= 0) {
+      *any_arg = 1;
+      if (tab->bits[i] == 64) *any64 = 1;
+      if (!*first) *first = tab->names[i];
+    }
+    return;
+  }
+  if (e->kind == AST_BITAND || e->kind == AST_BITOR) {
+    scan_args(e->lhs, tab, any_arg, any64, first);
+    scan_args(e->rhs, tab, any_arg, any64, first);
+  }
+}
+
+typedef struct cmpctx {
+  int width;          /* w: 32 or 64 */
+  int any_arg;
+  const char *arg;    /* an argument of the comparison, for messages */
+  int failed;
+} cmpctx;
+
+static sf_val *new_const(rstate *st, uint64_t k) {
+  sf_val *v = sf_alloc(st->ctx, sizeof *v);
+  if (v) {
+    v->kind = VAL_CONST;
+    v->k = k;
+  }
+  return v;
+}
+
+/* A literal or constant read at the comparison's width. */
+static uint64_t at_width(rstate *st, cmpctx *cc, uint64_t k, int negative,
+                         sf_loc loc) {
+  if (cc->width == 64 || !cc->any_arg || k <= 0xffffffffu) return k;
+  if ((k >> 31) == 0x1ffffffffu) return k & 0xffffffffu; /* sign-extended */
+  warn(st, loc,
+       "the constant %s does not fit in the 32-bit argument '%s'; the "
+       "comparison is computed on 64 bits",
+       fmt_u64(st, k, negative), cc->arg);
+  return k;
+}
+
+static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
+                           cmpctx *cc) {
+  sysfence_ctx *ctx = st->ctx;
+  switch (e->kind) {
+  case AST_NUM:
+    return new_const(st, at_width(st, cc, e->value, e->negative, e->loc));
+  case AST_IDENT: {
+    int i = lookup_arg(tab, e->name);
+    if (i >= 0) {
+      sf_val *v = sf_alloc(ctx, sizeof *v);
+      if (!v) return NULL;
+      v->kind = VAL_ARG;
+      v->arg = i;
+      v->bits = tab->bits[i];
+      return v;
+    }
+    constant *c = find_const(st, e->name);
+    if (c) return new_const(st, at_width(st, cc, c->value, c->negative, e->loc));
+    /* Unknown: suggest among the argument names and the constants. */
+    size_t n = (size_t)tab->n;
+    for (constant *k = st->consts; k; k = k->next) n++;
+    const char **names = sf_alloc(ctx, (n + 1) * sizeof *names);
+    const char *hint = "";
+    if (names) {
+      size_t j = 0;
+      for (int a = 0; a < tab->n; a++) names[j++] = tab->names[a];
+      for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+      hint = suggest(st, e->name, names, j);
+    }
+    sf_error(ctx, e->loc,
+             "'%s' is neither an argument of %s nor a constant%s", e->name,
+             tab->what, hint);
+    cc->failed = 1;
+    return NULL;
+  }
+  case AST_BITAND:
+  case AST_BITOR: {
+    sf_val *l = resolve_val(st, e->lhs, tab, cc);
+    sf_val *r = resolve_val(st, e->rhs, tab, cc);
+    if (!l || !r) return NULL;
+    int is_and = e->kind == AST_BITAND;
+    if (l->kind == VAL_CONST && r->kind == VAL_CONST)
+      return new_const(st, is_and ? l->k & r->k : l->k | r->k);
+    /* x & 0 == 0, x | ~0 == ~0 */
+    for (int side = 0; side < 2; side++) {
+      sf_val *k = side ? r : l;
+      if (k->kind != VAL_CONST) continue;
+      if (is_and && k->k == 0) return new_const(st, 0);
+      if (!is_and && k->k == ~(uint64_t)0) return new_const(st, ~(uint64_t)0);
+    }
+    sf_val *v = sf_alloc(ctx, sizeof *v);
+    if (!v) return NULL;
+    v->kind = is_and ? VAL_AND : VAL_OR;
+    v->lhs = l;
+    v->rhs = r;
+    return v;
+  }
+  default:
+    sf_error(ctx, e->loc, "expected a value, found a condition");
+    cc->failed = 1;
+    return NULL;
+  }
+}
+
+static sf_cond *new_cond(rstate *st, cond_kind kind) {
+  sf_cond *c = sf_alloc(st->ctx, sizeof *c);
+  if (c) c->kind = kind;
+  return c;
+}
+
+static int compare_const(cmp_op op, uint64_t l, uint64_t r) {
+  switch (op) {
+  case CMP_EQ: return l == r;
+  case CMP_NE: return l != r;
+  case CMP_LT: return l < r;
+  case CMP_LE: return l <= r;
+  case CMP_GT: return l > r;
+  case CMP_GE: return l >= r;
+  }
+  return 0;
+}
+
+/* x OP k with x in [0, max]: 1 always true, 0 always false, -1 unknown. */
+static int fold_bound(cmp_op op, uint64_t max, uint64_t k) {
+  switch (op) {
+  case CMP_EQ: return k > max ? 0 : -1;
+  case CMP_NE: return k > max ? 1 : -1;
+  case CMP_LT: return k > max ? 1 : k == 0 ? 0 : -1;
+  case CMP_LE: return k >= max ? 1 : -1;
+  case CMP_GT: return k >= max ? 0 : -1;
+  case CMP_GE: return k > max ? 0 : k == 0 ? 1 : -1;
+  }
+  return -1;
+}
+
+static cmp_op mirror(cmp_op op) {
+  switch (op) {
+  case CMP_LT: return CMP_GT;
+  case CMP_LE: return CMP_GE;
+  case CMP_GT: return CMP_LT;
+  case CMP_GE: return CMP_LE;
+  default: return op;
+  }
+}
+
+static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
+  cmpctx cc = {0};
+  int any64 = 0;
+  scan_args(e->lhs, tab, &cc.any_arg, &any64, &cc.arg);
+  scan_args(e->rhs, tab, &cc.any_arg, &any64, &cc.arg);
+  cc.width = any64 ? 64 : 32;
+  sf_val *l = resolve_val(st, e->lhs, tab, &cc);
+  sf_val *r = resolve_val(st, e->rhs, tab, &cc);
+  if (!l || !r || cc.failed) return NULL;
+  static const cmp_op ops[] = {CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE};
+  cmp_op op = ops[e->op];
+  int v = -1;
+  if (l->kind == VAL_CONST && r->kind == VAL_CONST)
+    v = compare_const(op, l->k, r->k);
+  else if (r->kind == VAL_CONST)
+    v = fold_bound(op, val_max(l), r->k);
+  else if (l->kind == VAL_CONST)
+    v = fold_bound(mirror(op), val_max(r), l->k);
+  else if (val_same(l, r))
+    v = op == CMP_EQ || op == CMP_LE || op == CMP_GE;
+  if (v >= 0) return new_cond(st, v ? COND_TRUE : COND_FALSE);
+  sf_cond *c = new_cond(st, COND_CMP);
+  if (!c) return NULL;
+  c->op = op;
+  c->lhs = l;
+  c->rhs = r;
+  c->width = val_max(l) <= 0xffffffffu && val_max(r) <= 0xffffffffu ? 32 : 64;
+  return c;
+}
+
+static sf_cond *resolve_cond(rstate *st, const ast_expr *e, const argtab *tab) {
+  switch (e->kind) {
+  case AST_CMP: return resolve_cmp(st, e, tab);
+  case AST_NOT: {
+    sf_cond *a = resolve_cond(st, e->lhs, tab);
+    if (!a) return NULL;
+    if (a->kind == COND_TRUE || a->kind == COND_FALSE)
+      return new_cond(st, a->kind == COND_TRUE ? COND_FALSE : COND_TRUE);
+    if (a->kind == COND_NOT) return a->a;
+    sf_cond *c = new_cond(st, COND_NOT);
+    if (c) c->a = a;
+    return c;
+  }
+  case AST_AND:
+  case AST_OR: {
+    sf_cond *a = resolve_cond(st, e->lhs, tab);
+    sf_cond *b = resolve_cond(st, e->rhs, tab);
+    if (!a || !b) return NULL;
+    int is_and = e->kind == AST_AND;
+    cond_kind absorbing = is_and ? COND_FALSE : COND_TRUE;
+    cond_kind neutral = is_and ? COND_TRUE : COND_FALSE;
+    if (a->kind == absorbing || b->kind == absorbing) return new_cond(st, absorbing);
+    if (a->kind == neutral) return b;
+    if (b->kind == neutral) return a;
+    sf_cond *c = new_cond(st, is_and ? COND_AND : COND_OR);
+    if (c) {
+      c->a = a;
+      c->b = b;
+    }
+    return c;
+  }
+  default:
+    sf_error(st->ctx, e->loc, "expected a comparison");
+    return NULL;
+  }
+}
+
+/* ---- rules -------------------------------------------------------------------- */
+
+/* A syscall number written as a literal or a constant: 0..2^32-1, or a
+ * negative number that fits in 32 bits signed (two's complement). */
+static int nr_in_range(uint64_t v, int negative, uint32_t *nr) {
+  if (negative ? v < 0xffffffff80000000u : v > 0xffffffffu) return 0;
+  *nr = (uint32_t)v;
+  return 1;
+}
+
+/* Build the argument table of a rule.  Returns -1 on errors. */
+static int build_args(rstate *st, const ast_rule *r, const sf_arch *arch,
+                      const sf_syscall *sys, argtab *tab) {
+  int ok = 0;
+  int nargs = sys ? sys->nargs : -1;
+  memset(tab, 0, sizeof *tab);
+  if (!r->has_args) {
+    for (int i = 0; i < nargs && i < SF_MAX_ARGS; i++) {
+      tab->names[i] = sys->args[i].name;
+      tab->bits[i] = arch->bits == 32 && sys->args[i].bits > 32 ? 32 : sys->args[i].bits;
+    }
+    tab->n = nargs > 0 ? nargs : 0;
+    return 0;
+  }
+  if (r->n_args > SF_MAX_ARGS) {
+    sf_error(st->ctx, r->args[SF_MAX_ARGS].loc,
+             "too many argument names: a syscall has at most %d arguments",
+             SF_MAX_ARGS);
+    ok = -1;
+  }
+  for (size_t i = 0; i < r->n_args && i < SF_MAX_ARGS; i++) {
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(r->args[i].name, r->args[j].name) == 0) {
+        sf_error(st->ctx, r->args[i].loc, "duplicate argument name '%s'",
+                 r->args[i].name);
+        sf_note(st->ctx, r->args[j].loc, "'%s' is first declared here",
+                r->args[j].name);
+        ok = -1;
+        break;
+      }
+    tab->names[i] = r->args[i].name;
+    tab->locs[i] = r->args[i].loc;
+    int bits = (int)i < nargs ? sys->args[i].bits : 64;
+    if (arch->bits == 32 && bits > 32) bits = 32;
+    tab->bits[i] = bits;
+  }
+  tab->n = r->n_args < SF_MAX_ARGS ? (int)r->n_args : SF_MAX_ARGS;
+  if (nargs >= 0 && (int)r->n_args > nargs && nargs < SF_MAX_ARGS)
+    warn(st, r->args[nargs].loc, "%s takes %d argument%s", sys->name, nargs,
+         nargs == 1 ? "" : "s");
+  return ok;
+}
+
+static item *new_item(rstate *st) { return sf_alloc(st->ctx, sizeof(item)); }
+
+static item *resolve_rule(rstate *st, const ast_rule *r, uint32_t action) {
+  sysfence_ctx *ctx = st->ctx;
+  const sf_arch *arch = st->arch;
+
+  /* ON guard. */
+  int guarded = r->n_archs > 0, in_guard = !guarded, bad_guard = 0;
+  const sf_arch **garch = NULL;
+  const char **gnames = NULL;
+  size_t ng = 0;
+  if (guarded) {
+    garch = sf_alloc(ctx, r->n_archs * sizeof *garch);
+    gnames = sf_alloc(ctx, r->n_archs * sizeof *gnames);
+    if (!garch || !gnames) return NULL;
+    for (size_t i = 0; i < r->n_archs; i++) {
+      const sf_arch *a = sf_arch_by_name(r->archs[i].name);
+      if (!a) {
+        sf_error(ctx, r->archs[i].loc, "unknown architecture '%s'%s",
+                 r->archs[i].name, suggest_arch(st, r->archs[i].name));
+        bad_guard = 1;
+        continue;
+      }
+      size_t j;
+      for (j = 0; j < ng && garch[j] != a; j++) {
+      }
+      if (j < ng) {
+        sf_error(ctx, r->archs[i].loc,
+                 "architecture '%s' is listed twice in the ON guard",
+                 r->archs[i].name);
+        for (size_t k = 0; k < i; k++)
+          if (sf_arch_by_name(r->archs[k].name) == a) {
+            sf_note(ctx, r->archs[k].loc, "first listed here");
+            break;
+          }
+        bad_guard = 1;
+        continue;
+      }
+      gnames[ng] = a->name;
+      garch[ng++] = a;
+      if (a == arch) in_guard = 1;
+    }
+    if (bad_guard) return NULL;
+  }
+
+  /* The syscall. */
+  const char *written = r->is_custom ? NULL : r->name.name;
+  char what[64];
+  const sf_syscall *sys = NULL;
+  const sf_arch *table_arch = arch; /* the arch whose arg names apply */
+  uint32_t nr = 0;
+  int custom = 0;
+  if (r->is_custom) {
+    if (!nr_in_range(r->number, r->number_negative, &nr)) {
+      sf_error(ctx, r->number_loc.src ? r->number_loc : r->loc,
+               "syscall number %s is out of range: it must fit in 32 bits",
+               fmt_dec(st, r->number, r->number_negative));
+      return NULL;
+    }
+    custom = 1;
+    snprintf(what, sizeof what, "SYSCALL[%s]",
+             fmt_dec(st, r->number, r->number_negative));
+  } else {
+    snprintf(what, sizeof what, "'%s'", written);
+    if (in_guard) {
+      sys = sf_syscall_by_name(arch, written);
+    } else {
+      for (size_t i = 0; i < ng && !sys; i++) {
+        sys = sf_syscall_by_name(garch[i], written);
+        if (sys) table_arch = garch[i];
+      }
+    }
+    if (sys) {
+      nr = sys->nr;
+    } else {
+      constant *c = find_const(st, written);
+      if (c) {
+        if (!nr_in_range(c->value, c->negative, &nr)) {
+          sf_error(ctx, r->name.loc,
+                   "constant '%s' (%s) is not a syscall number: it must fit "
+                   "in 32 bits",
+                   written, fmt_u64(st, c->value, c->negative));
+          return NULL;
+        }
+        custom = 1;
+      } else if (in_guard) {
+        sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written,
+                 arch->name, suggest_syscall(st, arch, written));
+        note_other_arches(st, written, r->name.loc, arch->name);
+        return NULL;
+      } else {
+        sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written,
+                 join(st, gnames, ng), suggest_syscall(st, garch[0], written));
+        note_other_arches(st, written, r->name.loc, join(st, gnames, ng));
+        return NULL;
+      }
+    }
+  }
+
+  /* Arguments and filter (checked even when the rule is skipped for this
+   * target: warnings are then silent). */
+  int saved_quiet = st->quiet;
+  if (!in_guard) st->quiet = 1;
+  argtab tab;
+  int bad = build_args(st, r, table_arch, sys, &tab) != 0;
+  tab.what = what;
+  const sf_cond *cond = NULL;
+  if (!bad && r->filter) {
+    cond = resolve_cond(st, r->filter, &tab);
+    if (!cond) bad = 1;
+  }
+  st->quiet = saved_quiet;
+  if (bad) return NULL;
+
+  item *it = new_item(st);
+  if (!it) return NULL;
+  it->loc = r->loc;
+  it->name = custom ? (written ? written : NULL) : (sys ? sys->name : written);
+  it->action = action;
+  it->nr = nr;
+  if (!in_guard) {
+    it->skipped = 1;
+    it->name = written;
+    it->guard = join(st, gnames, ng);
+    return it;
+  }
+  if (cond && cond->kind == COND_FALSE) {
+    warn(st, r->filter->loc,
+         "condition is always false; the rule for %s is dropped", what);
+    it->dropped = 1;
+  } else if (cond && cond->kind == COND_TRUE) {
+    cond = NULL;
+  }
+  it->cond = cond;
+  if (custom && sf_arch_nr_is_foreign(arch, nr)) {
+    warn(st, r->is_custom && r->number_loc.src ? r->number_loc : r->loc,
+         "syscall number %#x belongs to another ABI sharing AUDIT_ARCH "
+         "%#x; this %s filter gives it the bad-arch action, so the rule never "
+         "applies",
+         (unsigned)nr, (unsigned)arch->audit_arch, arch->name);
+    it->dropped = 1;
+  }
+  return it;
+}
+
+/* ---- entries and policies ---------------------------------------------------- */
+
+static void append(policy *p, item *it) {
+  *p->tail = it;
+  p->tail = &it->next;
+}
+
+static void resolve_use(rstate *st, const ast_entry *e, policy *into) {
+  sysfence_ctx *ctx = st->ctx;
+  const char *name = e->use.name;
+  policy *p = find_policy(st, name);
+  if (p) {
+    item *it = new_item(st);
+    if (!it) return;
+    it->use = p;
+    it->loc = e->loc;
+    append(into, it);
+    return;
+  }
+  if (st->defining && strcmp(st->defining, name) == 0) {
+    sf_error(ctx, e->use.loc, "policy '%s' cannot USE itself", name);
+    return;
+  }
+  size_t n = 0;
+  for (policy *q = st->policies; q; q = q->next) n++;
+  const char **names = sf_alloc(ctx, (n + 1) * sizeof *names);
+  const char *hint = "";
+  if (names) {
+    size_t j = 0;
+    for (policy *q = st->policies; q; q = q->next) names[j++] = q->name;
+    hint = suggest(st, name, names, j);
+  }
+  sf_error(ctx, e->use.loc, "unknown policy '%s'%s", name, hint);
+  for (const ast_top *t = st->top ? st->top->next : NULL; t; t = t->next)
+    if (t->kind == AST_TOP_POLICY && strcmp(t->name.name, name) == 0) {
+      sf_note(ctx, t->name.loc,
+              "'%s' is defined here, after its use; a policy must be defined "
+              "before USE",
+              name);
+      break;
+    }
+}
+
+static void resolve_entries(rstate *st, const ast_entry *entries, policy *into) {
+  for (const ast_entry *e = entries; e; e = e->next) {
+    if (sf_too_many_errors(st->ctx)) return;
+    if (e->kind == AST_ENTRY_USE) {
+      resolve_use(st, e, into);
+      continue;
+    }
+    uint32_t action = 0;
+    resolve_action(st, &e->action, &action);
+    for (const ast_rule *r = e->rules; r; r = r->next) {
+      if (sf_too_many_errors(st->ctx)) return;
+      item *it = resolve_rule(st, r, action);
+      if (it) append(into, it);
+    }
+  }
+}
+
+static policy *new_policy(rstate *st, const char *name, sf_loc loc) {
+  policy *p = sf_alloc(st->ctx, sizeof *p);
+  if (!p) return NULL;
+  p->name = name;
+  p->loc = loc;
+  p->tail = &p->items;
+  return p;
+}
+
+static void define_constant(rstate *st, const ast_top *t) {
+  sysfence_ctx *ctx = st->ctx;
+  const char *name = t->name.name;
+  if (sf_is_known_syscall_or_arg(name)) {
+    size_t n;
+    const sf_arch *const *all = sf_arch_all(&n);
+    const char *kind = "an argument";
+    for (size_t i = 0; i < n; i++)
+      if (sf_syscall_by_name(all[i], name)) kind = "a syscall";
+    sf_error(ctx, t->name.loc,
+             "'%s' is %s name; a #define would silently replace it", name, kind);
+    return;
+  }
+  constant *c = find_const(st, name);
+  if (c) {
+    if (c->value != t->value) {
+      sf_error(ctx, t->name.loc, "'%s' is redefined with a different value (%s, was %s)",
+               name, fmt_u64(st, t->value, t->negative),
+               fmt_u64(st, c->value, c->negative));
+      sf_note(ctx, c->loc, "previous definition of '%s' is here", name);
+    }
+    return;
+  }
+  c = sf_alloc(ctx, sizeof *c);
+  if (!c) return;
+  c->name = name;
+  c->value = t->value;
+  c->negative = t->negative;
+  c->loc = t->name.loc;
+  c->next = st->consts;
+  st->consts = c;
+}
+
+/* ---- the main policy ------------------------------------------------------------ */
+
+typedef struct collect {
+  item **rules;
+  size_t n, cap;
+} collect;
+
+static void expand(rstate *st, policy *p, collect *out) {
+  p->mark = st->gen;
+  for (item *it = p->items; it; it = it->next) {
+    if (it->use) {
+      if (it->use->mark != st->gen) expand(st, it->use, out);
+      continue;
+    }
+    if (it->skipped) {
+      if (permissive(st->default_action) && !permissive(it->action))
+        warn(st, it->loc,
+             "'%s' is denied only ON %s; this %s filter lets it through "
+             "(DEFAULT %s)",
+             it->name, it->guard, st->arch->name,
+             st->default_action == SF_RET_ALLOW ? "ALLOW" : "LOG");
+      continue;
+    }
+    if (it->dropped) continue;
+    if (out->n == out->cap) {
+      size_t cap = out->cap ? out->cap * 2 : 64;
+      item **r = sf_arena_grow(st->ctx->arena, out->rules, out->cap * sizeof *r,
+                               cap * sizeof *r);
+      if (!r) {
+        st->ctx->out_of_memory = 1;
+        return;
+      }
+      out->rules = r;
+      out->cap = cap;
+    }
+    out->rules[out->n++] = it;
+  }
+}
+
+typedef struct ordered {
+  item *it;
+  size_t order;
+} ordered;
+
+static int cmp_ordered(const void *a, const void *b) {
+  const ordered *x = a, *y = b;
+  if (x->it->nr != y->it->nr) return x->it->nr < y->it->nr ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int same_loc(sf_loc a, sf_loc b) {
+  if (a.line != b.line || a.col != b.col) return 0;
+  if (a.src == b.src) return 1;
+  return a.src && b.src && strcmp(a.src->name, b.src->name) == 0;
+}
+
+static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
+  sysfence_ctx *ctx = st->ctx;
+  collect all = {0};
+  st->gen++;
+  expand(st, main_policy, &all);
+  if (ctx->out_of_memory) return NULL;
+
+  sf_ruleset *rs = sf_alloc(ctx, sizeof *rs);
+  ordered *ord = sf_alloc(ctx, (all.n + 1) * sizeof *ord);
+  sf_loc *warned = sf_alloc(ctx, (all.n + 1) * sizeof *warned);
+  if (!rs || !ord || !warned) return NULL;
+  rs->arch = st->arch;
+  rs->default_action = st->have_default ? st->default_action : SF_RET_KILL_THREAD;
+  rs->bad_arch_action = ctx->bad_arch_action;
+  for (size_t i = 0; i < all.n; i++) {
+    ord[i].it = all.rules[i];
+    ord[i].order = i;
+  }
+  qsort(ord, all.n, sizeof *ord, cmp_ordered);
+
+  size_t nsys = 0;
+  for (size_t i = 0; i < all.n; i++)
+    if (i == 0 || ord[i].it->nr != ord[i - 1].it->nr) nsys++;
+  rs->sys = sf_alloc(ctx, (nsys + 1) * sizeof *rs->sys);
+  if (!rs->sys) return NULL;
+  size_t n_warned = 0;
+  for (size_t i = 0; i < all.n;) {
+    size_t j = i;
+    while (j < all.n && ord[j].it->nr == ord[i].it->nr) j++;
+    sf_sysrules *s = &rs->sys[rs->n_sys++];
+    s->nr = ord[i].it->nr;
+    const sf_syscall *known = sf_syscall_by_nr(st->arch, s->nr);
+    s->name = known ? known->name : NULL;
+    s->rules = sf_alloc(ctx, (j - i) * sizeof *s->rules);
+    if (!s->rules) return NULL;
+    const item *stop = NULL;
+    for (size_t k = i; k < j; k++) {
+      const item *it = ord[k].it;
+      if (stop) {
+        size_t w;
+        for (w = 0; w < n_warned && !same_loc(warned[w], it->loc); w++) {
+        }
+        if (w == n_warned) {
+          warned[n_warned++] = it->loc;
+          sf_warning(ctx, it->loc, "rule for '%s' can never match",
+                     s->name ? s->name : it->name ? it->name : "?");
+          sf_note(ctx, stop->loc, "shadowed by the rule at %s:%d:%d",
+                  stop->loc.src ? stop->loc.src->name : "?", stop->loc.line,
+                  stop->loc.col);
+        }
+        continue;
+      }
+      sf_rule *rule = &s->rules[s->n_rules++];
+      rule->cond = it->cond;
+      rule->action = it->action;
+      rule->loc = it->loc;
+      if (!it->cond) stop = it;
+    }
+    i = j;
+  }
+  return rs;
+}
+
+/* ---- entry point ---------------------------------------------------------------- */
+
+sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
+  if (!ctx || !file) return NULL;
+  rstate st = {0};
+  st.ctx = ctx;
+  st.arch = ctx->arch;
+  if (!st.arch) {
+    sf_error(ctx, (sf_loc){0}, "no target architecture");
+    return NULL;
+  }
+  size_t errors_before = ctx->n_errors;
+  policy *main_policy = new_policy(&st, "@main", (sf_loc){0});
+  if (!main_policy) return NULL;
+
+  for (const ast_top *t = file->items; t; t = t->next) {
+    if (sf_too_many_errors(ctx)) break;
+    st.top = t;
+    switch (t->kind) {
+    case AST_TOP_DEFINE: define_constant(&st, t); break;
+    case AST_TOP_POLICY: {
+      policy *prev = find_policy(&st, t->name.name);
+      policy *p = new_policy(&st, t->name.name, t->name.loc);
+      if (!p) break;
+      if (prev) {
+        sf_error(ctx, t->name.loc, "policy '%s' is defined twice", t->name.name);
+        sf_note(ctx, prev->loc, "previous definition of '%s' is here",
+                t->name.name);
+      }
+      st.defining = t->name.name;
+      resolve_entries(&st, t->entries, p);
+      st.defining = NULL;
+      if (!prev) {
+        p->next = st.policies;
+        st.policies = p;
+      }
+      break;
+    }
+    case AST_TOP_ENTRIES: resolve_entries(&st, t->entries, main_policy); break;
+    case AST_TOP_DEFAULT: {
+      if (st.seen_default) {
+        sf_error(ctx, t->loc, "DEFAULT is given twice");
+        sf_note(ctx, st.default_loc, "the first DEFAULT is here");
+        break;
+      }
+      st.seen_default = 1;
+      st.default_loc = t->loc;
+      uint32_t a;
+      if (resolve_action(&st, &t->action, &a) == 0) {
+        st.have_default = 1;
+        st.default_action = a;
+      }
+      break;
+    }
+    }
+  }
+  if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;
+  if (!st.have_default) st.default_action = SF_RET_KILL_THREAD;
+  sf_ruleset *rs = build_ruleset(&st, main_policy);
+  if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;
+  return rs;
+}

@@ -1,0 +1,918 @@
+/* check_cli.c - the sysfence command line: options, exit statuses,
+ * output files and formats, disasm, determinism. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sysfence.h"
+#include "testutil.h"
+
+#define MAXARGS 32
+
+/* Run sysfence with the NULL-terminated arguments; STDIN_TEXT may be NULL. */
+static tu_result sf(const char *stdin_text, ...) {
+  char *argv[MAXARGS + 2];
+  int n = 0;
+  argv[n++] = (char *)tu_sysfence();
+  va_list ap;
+  va_start(ap, stdin_text);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) != NULL && n < MAXARGS) argv[n++] = (char *)a;
+  va_end(ap);
+  argv[n] = NULL;
+  return tu_run(argv, stdin_text);
+}
+
+/* Run a shell command line (for byte-exact stdout redirections). */
+__attribute__((format(printf, 1, 2)))
+static int sh(const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  tu_result r = tu_run(argv, NULL);
+  int st = r.exited ? r.status : 128 + r.status;
+  if (st != 0) fprintf(stderr, "command failed (%d): %s\n%s%s", st, cmd, r.out, r.err);
+  tu_result_free(&r);
+  return st;
+}
+
+static char *path_in(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+static int file_exists(const char *p) { return access(p, F_OK) == 0; }
+
+static size_t count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  return n;
+}
+
+static int matches(const char *text, const char *pattern) {
+  regex_t re;
+  ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0);
+  int r = regexec(&re, text, 0, NULL, 0) == 0;
+  regfree(&re);
+  return r;
+}
+
+static size_t count_lines_matching(const char *text, const char *pattern) {
+  regex_t re;
+  ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED), 0);
+  size_t n = 0;
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    char *line = strndup(p, len);
+    if (regexec(&re, line, 0, NULL, 0) == 0) n++;
+    free(line);
+    p += len + (nl ? 1 : 0);
+  }
+  regfree(&re);
+  return n;
+}
+
+#define EXPECT_EXIT(r, code)                                                  \
+  ck_assert_msg((r).exited && (r).status == (code),                           \
+                "expected exit %d, got %s %d\nstdout: %s\nstderr: %s", (code),  \
+                (r).exited ? "exit" : "signal", (r).status, (r).out, (r).err)
+
+static const char *GOOD =
+    "ALLOW { read, write { fd == 1 }, exit_group }\n"
+    "ERRNO(1) { openat }\n"
+    "DEFAULT KILL_PROCESS\n";
+
+/* The API's raw encoding of SRC for ARCH (malloc()ed; *len bytes). */
+static unsigned char *api_blob(const char *src, const char *arch, size_t *len) {
+  sysfence_ctx *ctx = sysfence_new();
+  sysfence_set_input_string(ctx, "api.policy", src);
+  ck_assert_int_eq(sysfence_set_arch(ctx, arch), SYSFENCE_OK);
+  struct sock_fprog prog = {0};
+  ck_assert_msg(sysfence_compile(ctx, &prog) == SYSFENCE_OK, "%s",
+                sysfence_diag_text(ctx));
+  char *buf = NULL;
+  FILE *f = open_memstream(&buf, len);
+  ck_assert_int_eq(sysfence_emit(ctx, &prog, SYSFENCE_FORMAT_BPF, NULL, f),
+                   SYSFENCE_OK);
+  fclose(f);
+  free(prog.filter);
+  sysfence_free(ctx);
+  return (unsigned char *)buf;
+}
+
+/* ---- help, version, usage errors ------------------------------------------ */
+
+START_TEST(cli_help) {
+  const char *forms[][2] = {{"--help", NULL}, {"-h", NULL}, {"help", NULL},
+                            {"compile", "--help"}};
+  for (int i = 0; i < 4; i++) {
+    tu_result r = sf(NULL, forms[i][0], forms[i][1], NULL);
+    EXPECT_EXIT(r, 0);
+    const char *want[] = {"-o",       "--output", "--format", "--arch",
+                          "-I",       "--include", "--name",  "--bad-arch",
+                          "compile",  "check",    "disasm",   "arches",
+                          "--help",   "--version", "bpf",     "asm"};
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++)
+      ck_assert_msg(strstr(r.out, want[w]) != NULL, "%s: help lacks '%s':\n%s",
+                    forms[i][0], want[w], r.out);
+    ck_assert_msg(strstr(r.out, "Usage") != NULL, "no usage line");
+    tu_result_free(&r);
+  }
+  /* Without arguments: usage on stderr, exit 2. */
+  tu_result r = sf(NULL, NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_msg(strstr(r.err, "Usage") != NULL && r.out[0] == '\0', "%s", r.err);
+  tu_result_free(&r);
+}
+END_TEST
+
+START_TEST(cli_version) {
+  char want[128];
+  snprintf(want, sizeof want, "sysfence %s\n", sysfence_version());
+  ck_assert(matches(sysfence_version(), "^[0-9]+\\.[0-9]+\\.[0-9]+"));
+  const char *forms[] = {"--version", "-V"};
+  for (int i = 0; i < 2; i++) {
+    tu_result r = sf(NULL, forms[i], NULL);
+    EXPECT_EXIT(r, 0);
+    ck_assert_str_eq(r.out, want);
+    tu_result_free(&r);
+  }
+}
+END_TEST
+
+START_TEST(cli_usage_errors) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *out = path_in(dir, "out.bpf");
+  /* Options before the policy, so each case tests only its own error. */
+  struct {
+    const char *args[9];
+    const char *says; /* stderr mentions this */
+  } cases[] = {
+      {{"compile", "-o", out, "--frobnicate", pol}, "frobnicate"},
+      {{"compile", "-o", out, "-Z", pol}, "Z"},
+      {{"compile", "-o", out, "--format", "elf", pol}, "elf"},
+      {{"compile", "-o", out, "-f", "", pol}, "format"},
+      {{"compile", "-o", out, "--arch", "vax", pol}, "vax"},
+      {{"compile", "-o", out, "-a", "x86-64-bogus", pol}, "x86-64-bogus"},
+      {{"compile", "-o", out, "--format", "c", "--name", "9abc", pol}, "9abc"},
+      {{"compile", "-o", out, "--format", "c", "--name", "a-b", pol}, "a-b"},
+      {{"compile", "-o", out, "--format", "c", "--name", "", pol}, "name"},
+      {{"compile", "-o", out}, "input"},
+      {{"compile", "-o", out, pol, pol}, "argument"},
+      {{"compile", "-o", out, "--bad-arch", "FROB", pol}, "FROB"},
+      {{"compile", "-o", out, "--bad-arch", "ERRNO(", pol}, "ERRNO("},
+      {{"compile", pol, "-o"}, "sysfence"},
+      {{"frobnicate", pol}, "frobnicate"},
+      {{"check", "--arch", "vax", pol}, "vax"},
+      {{"disasm", "--arch", "vax", pol}, "vax"},
+      {{"disasm", "/nonexistent/sysfence/x.bpf"}, "x.bpf"},
+      {{"disasm"}, "input"},
+      /* A missing input file is a usage (I/O) error too. */
+      {{"compile", "-o", out, "/nonexistent/sysfence/x.policy"}, "x.policy"},
+      {{"check", "/nonexistent/sysfence/x.policy"}, "x.policy"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *const *c = cases[i].args;
+    tu_result r = sf(NULL, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], NULL);
+    ck_assert_msg(r.exited && r.status == 2,
+                  "case %zu (%s %s %s %s): expected exit 2, got %d\nstderr: %s", i,
+                  c[0], c[1] ? c[1] : "", c[2] ? c[2] : "", c[3] ? c[3] : "",
+                  r.status, r.err);
+    ck_assert_msg(strstr(r.err, "sysfence") != NULL,
+                  "case %zu: message does not name the program: %s", i, r.err);
+    ck_assert_msg(strstr(r.err, cases[i].says) != NULL,
+                  "case %zu: message does not mention '%s': %s", i, cases[i].says,
+                  r.err);
+    ck_assert_msg(!file_exists(out), "case %zu: output written on usage error", i);
+    tu_result_free(&r);
+  }
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- policy errors ------------------------------------------------------- */
+
+START_TEST(cli_policy_error_keeps_output) {
+  char *dir = tu_tmpdir();
+  char *bad = tu_write(dir, "bad.policy",
+                       "ALLOW { read }\nERRNO(1) { no_such_syscall }\nDEFAULT KILL\n");
+  const char sentinel[] = "sentinel: must survive\n\x01\x02";
+  char *out = tu_write(dir, "out.bpf", sentinel);
+  const char *formats[] = {"bpf", "c", "asm"};
+  for (int f = 0; f < 3; f++) {
+    tu_result r = sf(NULL, "compile", bad, "-o", out, "--format", formats[f], NULL);
+    EXPECT_EXIT(r, 1);
+    char pat[512];
+    snprintf(pat, sizeof pat, "^%s:2:[0-9]+: error: .*no_such_syscall", bad);
+    ck_assert_msg(matches(r.err, pat), "diagnostic not as expected:\n%s", r.err);
+    ck_assert_msg(r.out[0] == '\0', "stdout not empty: %s", r.out);
+    size_t len;
+    char *now = tu_read(out, &len);
+    ck_assert_msg(len == sizeof sentinel - 1 && memcmp(now, sentinel, len) == 0,
+                  "existing output file changed on error");
+    free(now);
+    tu_result_free(&r);
+  }
+  /* No temporary files left behind. */
+  ck_assert_uint_eq(count_entries(dir), 2);
+  /* A new output file is not created. */
+  char *fresh = path_in(dir, "fresh.bpf");
+  tu_result r = sf(NULL, "compile", bad, "-o", fresh, NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert(!file_exists(fresh));
+  tu_result_free(&r);
+  /* check reports the same. */
+  r = sf(NULL, "check", bad, NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert(matches(r.err, ":2:[0-9]+: error: "));
+  tu_result_free(&r);
+  /* A syntax error. */
+  char *syn = tu_write(dir, "syn.policy", "ALLOW { read \n}}\n");
+  r = sf(NULL, "compile", syn, "-o", fresh, NULL);
+  EXPECT_EXIT(r, 1);
+  char pat[512];
+  snprintf(pat, sizeof pat, "^%s:2:[0-9]+: error: ", syn);
+  ck_assert_msg(matches(r.err, pat), "%s", r.err);
+  tu_result_free(&r);
+  free(syn);
+  free(fresh);
+  free(bad);
+  free(out);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_check_command) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  tu_result r = sf(NULL, "check", pol, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(r.out[0] == '\0' && r.err[0] == '\0', "check printed: %s%s", r.out,
+                r.err);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- raw output and disasm -------------------------------------------------- */
+
+START_TEST(cli_output_blob_and_disasm) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *out = path_in(dir, "out.bpf");
+  tu_result r = sf(NULL, "compile", pol, "-o", out, "--arch", "x86_64", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(r.out[0] == '\0', "stdout not empty with -o");
+  tu_result_free(&r);
+  size_t len;
+  char *blob = tu_read(out, &len);
+  ck_assert_msg(len > 0 && len % 8 == 0, "blob of %zu bytes", len);
+  ck_assert_msg(len / 8 <= 4096, "too long");
+  /* Same bytes as the library. */
+  size_t alen;
+  unsigned char *ablob = api_blob(GOOD, "x86_64", &alen);
+  ck_assert_msg(alen == len && memcmp(ablob, blob, len) == 0,
+                "CLI output differs from the API's");
+  free(ablob);
+  /* The last instruction is a RET (code 0x06 little-endian). */
+  ck_assert_uint_eq((unsigned char)blob[len - 8] & 0x07, 0x06);
+  /* The file mode is an ordinary file's (not 0600 from a temp file). */
+  struct stat st;
+  ck_assert_int_eq(stat(out, &st), 0);
+  mode_t mask = umask(0);
+  umask(mask);
+  ck_assert_msg((st.st_mode & 0777) == (0666 & ~mask),
+                "-o file has mode %o, expected %o (0666 & ~umask)",
+                st.st_mode & 0777, 0666 & ~mask);
+  r = sf(NULL, "disasm", out, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_uint_eq(count_lines_matching(r.out, "^[0-9]{4}: "), len / 8);
+  ck_assert_msg(strstr(r.out, "ret KILL_PROCESS") && strstr(r.out, "ret ALLOW") &&
+                    strstr(r.out, "ERRNO(1)"),
+                "listing lacks actions:\n%s", r.out);
+  ck_assert_msg(r.err[0] == '\0', "disasm stderr: %s", r.err);
+  tu_result_free(&r);
+  /* disasm from stdin: the raw bytes have NULs, so through the shell. */
+  char *lst = path_in(dir, "list.txt");
+  ck_assert_int_eq(sh("'%s' disasm - < '%s' > '%s'", tu_sysfence(), out, lst), 0);
+  char *listing = tu_read(lst, NULL);
+  ck_assert_uint_eq(count_lines_matching(listing, "^[0-9]{4}: "), len / 8);
+  free(listing);
+  free(lst);
+  free(blob);
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+static void put_insn(unsigned char *p, uint16_t code, uint8_t jt, uint8_t jf,
+                     uint32_t k) {
+  p[0] = (unsigned char)code;
+  p[1] = (unsigned char)(code >> 8);
+  p[2] = jt;
+  p[3] = jf;
+  for (int i = 0; i < 4; i++) p[4 + i] = (unsigned char)(k >> (8 * i));
+}
+
+static char *write_bytes(const char *dir, const char *name, const void *data,
+                         size_t len) {
+  char *p = path_in(dir, name);
+  FILE *f = fopen(p, "wb");
+  ck_assert_ptr_nonnull(f);
+  if (len) ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+  fclose(f);
+  return p;
+}
+
+typedef struct corrupt_case {
+  const char *name;
+  size_t len;
+  const char *reason; /* a word of the reason, case-insensitive */
+} corrupt_case;
+
+START_TEST(cli_disasm_corrupt) {
+  char *dir = tu_tmpdir();
+  unsigned char b[64];
+  corrupt_case cases[6];
+  size_t n = 0;
+  /* 1: 12 bytes */
+  put_insn(b, 0x06, 0, 0, 0x7fff0000);
+  put_insn(b + 8, 0x06, 0, 0, 0x7fff0000);
+  char *p1 = write_bytes(dir, "odd.bpf", b, 12);
+  cases[n++] = (corrupt_case){p1, 12, "8"};
+  /* 2: bad opcode, then ret */
+  put_insn(b, 0xffff, 0, 0, 0);
+  put_insn(b + 8, 0x06, 0, 0, 0x7fff0000);
+  char *p2 = write_bytes(dir, "opcode.bpf", b, 16);
+  cases[n++] = (corrupt_case){p2, 16, "instruction 0"};
+  /* 3: jump out of range: jeq #0 jt +5 */
+  put_insn(b, 0x20, 0, 0, 0);                 /* ld [0] */
+  put_insn(b + 8, 0x15, 5, 0, 0);             /* jeq #0, jt 5 */
+  put_insn(b + 16, 0x06, 0, 0, 0x7fff0000);   /* ret ALLOW */
+  char *p3 = write_bytes(dir, "jump.bpf", b, 24);
+  cases[n++] = (corrupt_case){p3, 24, "instruction 1"};
+  /* 4: no final ret */
+  put_insn(b, 0x06, 0, 0, 0x7fff0000);
+  put_insn(b + 8, 0x20, 0, 0, 0);
+  char *p4 = write_bytes(dir, "noret.bpf", b, 16);
+  cases[n++] = (corrupt_case){p4, 16, "ret"};
+  /* 5: load outside seccomp_data */
+  put_insn(b, 0x20, 0, 0, 64);
+  put_insn(b + 8, 0x06, 0, 0, 0x7fff0000);
+  char *p5 = write_bytes(dir, "load.bpf", b, 16);
+  cases[n++] = (corrupt_case){p5, 16, "instruction 0"};
+  /* 6: empty */
+  char *p6 = write_bytes(dir, "empty.bpf", b, 0);
+  cases[n++] = (corrupt_case){p6, 0, "byte"};
+  for (size_t i = 0; i < n; i++) {
+    tu_result r = sf(NULL, "disasm", cases[i].name, NULL);
+    ck_assert_msg(r.exited && r.status == 1, "%s: expected exit 1, got %d\n%s%s",
+                  cases[i].name, r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "error") != NULL, "%s: no error message: %s",
+                  cases[i].name, r.err);
+    ck_assert_msg(strcasestr(r.err, cases[i].reason) != NULL,
+                  "%s: reason lacks '%s': %s", cases[i].name, cases[i].reason, r.err);
+    tu_result_free(&r);
+  }
+  /* A valid hand-written program passes. */
+  put_insn(b, 0x20, 0, 0, 0);
+  put_insn(b + 8, 0x15, 0, 1, 39);
+  put_insn(b + 16, 0x06, 0, 0, 0x50001);
+  put_insn(b + 24, 0x06, 0, 0, 0x7fff0000);
+  char *ok = write_bytes(dir, "ok.bpf", b, 32);
+  tu_result r = sf(NULL, "disasm", "--arch", "x86_64", ok, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "getpid") && strstr(r.out, "ERRNO(1)") &&
+                    strstr(r.out, "ALLOW"),
+                "listing:\n%s", r.out);
+  tu_result_free(&r);
+  free(ok);
+  free(p1);
+  free(p2);
+  free(p3);
+  free(p4);
+  free(p5);
+  free(p6);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- formats ------------------------------------------------------------- */
+
+static int have(const char *prog) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  tu_result r = tu_run(argv, NULL);
+  int ok = r.exited && r.status == 0;
+  tu_result_free(&r);
+  return ok;
+}
+
+START_TEST(cli_format_c) {
+  char *dir = tu_tmpdir();
+  const char *src = GOOD;
+  char *pol = tu_write(dir, "ok.policy", src);
+  char *hdr = path_in(dir, "filter.h");
+  char *hdr2 = path_in(dir, "default.h");
+  char *raw = path_in(dir, "filter.bpf");
+  tu_result r = sf(NULL, "compile", pol, "--format", "c", "--name", "my_filter", "-o",
+                   hdr, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", pol, "-f", "c", "-o", hdr2, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", pol, "-o", raw, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  size_t rawlen;
+  char *rawbytes = tu_read(raw, &rawlen);
+  char *htext = tu_read(hdr, NULL);
+  ck_assert_msg(strstr(htext, "my_filter") != NULL, "name not used");
+  char *h2text = tu_read(hdr2, NULL);
+  ck_assert_msg(strstr(h2text, "sysfence_filter") != NULL, "default name not used");
+  free(htext);
+  free(h2text);
+
+  /* A program that includes both headers (include guards must differ),
+   * checks the length at compile time and writes the array out. */
+  char prog[2048];
+  snprintf(prog, sizeof prog,
+           "#include \"filter.h\"\n"
+           "#include \"filter.h\"\n"
+           "#include \"default.h\"\n"
+           "#include <stdio.h>\n"
+           "_Static_assert(sizeof(my_filter) / sizeof(my_filter[0]) == %zu, \"len\");\n"
+           "_Static_assert(sizeof(sysfence_filter) == sizeof(my_filter), \"len2\");\n"
+           "int main(void) {\n"
+           "  const struct sock_filter *f = my_filter;\n"
+           "  size_t n = sizeof(my_filter) / sizeof(my_filter[0]);\n"
+           "  for (size_t i = 0; i < n; i++) {\n"
+           "    unsigned char b[8] = {(unsigned char)f[i].code,\n"
+           "      (unsigned char)(f[i].code >> 8), f[i].jt, f[i].jf,\n"
+           "      (unsigned char)f[i].k, (unsigned char)(f[i].k >> 8),\n"
+           "      (unsigned char)(f[i].k >> 16), (unsigned char)(f[i].k >> 24)};\n"
+           "    fwrite(b, 1, 8, stdout);\n"
+           "  }\n"
+           "  return 0;\n"
+           "}\n",
+           rawlen / 8);
+  char *cfile = tu_write(dir, "use.c", prog);
+  const char *compilers[] = {"gcc", "clang", "cc"};
+  int tested = 0;
+  for (int c = 0; c < 3; c++) {
+    if (!have(compilers[c])) continue;
+    ck_assert_msg(sh("cd '%s' && %s -Wall -Wextra -Werror -std=c11 -c use.c "
+                     "-o use.o",
+                     dir, compilers[c]) == 0,
+                  "%s: the C header does not compile cleanly", compilers[c]);
+    ck_assert_msg(sh("cd '%s' && %s -Wall -Wextra -Werror -std=c11 use.c -o use && "
+                     "./use > out.bin",
+                     dir, compilers[c]) == 0,
+                  "%s: link/run failed", compilers[c]);
+    char *bin = path_in(dir, "out.bin");
+    size_t blen;
+    char *bytes = tu_read(bin, &blen);
+    ck_assert_msg(blen == rawlen && memcmp(bytes, rawbytes, rawlen) == 0,
+                  "%s: the C array differs from the raw blob", compilers[c]);
+    free(bytes);
+    free(bin);
+    tested++;
+  }
+  if (!tested)
+    fprintf(stderr, "\n*** cli_format_c: no C compiler found: SKIPPED ***\n\n");
+  free(cfile);
+  free(rawbytes);
+  free(raw);
+  free(hdr);
+  free(hdr2);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_format_asm) {
+  char *dir = tu_tmpdir();
+  /* Isolated syscalls, so that each number is a comparison constant. */
+  char *pol = tu_write(dir, "ok.policy",
+                       "ALLOW { getpid, read { fd == 0 } } ERRNO(1) { openat } "
+                       "DEFAULT KILL_PROCESS\n");
+  tu_result r = sf(NULL, "compile", pol, "--format", "asm", "--arch", "x86_64", NULL);
+  EXPECT_EXIT(r, 0);
+  const char *want[] = {"getpid", "openat", "ERRNO(1)", "KILL_PROCESS", "ALLOW",
+                        "AUDIT_ARCH_X86_64", "args[0]"};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    ck_assert_msg(strstr(r.out, want[i]) != NULL, "listing lacks '%s':\n%s", want[i],
+                  r.out);
+  /* -o FILE gives the same text. */
+  char *out = path_in(dir, "out.s");
+  tu_result r2 = sf(NULL, "compile", pol, "--format", "asm", "-o", out, NULL);
+  EXPECT_EXIT(r2, 0);
+  char *text = tu_read(out, NULL);
+  ck_assert_str_eq(text, r.out);
+  free(text);
+  tu_result_free(&r2);
+  /* The listing and the blob have as many instructions. */
+  char *raw = path_in(dir, "out.bpf");
+  r2 = sf(NULL, "compile", pol, "-o", raw, NULL);
+  EXPECT_EXIT(r2, 0);
+  tu_result_free(&r2);
+  size_t alen;
+  free(tu_read(raw, &alen));
+  ck_assert_uint_eq(count_lines_matching(r.out, "^[0-9]{4}: "), alen / 8);
+  free(raw);
+  tu_result_free(&r);
+  /* Actions decoded: TRAP/TRACE/LOG/USER_NOTIF/KILL_THREAD. */
+  r = sf("ALLOW { read } TRAP(3) { write } TRACE(4) { close } LOG { dup }\n"
+         "USER_NOTIF { dup2 } KILL { getpid } DEFAULT ERRNO(38)\n",
+         "compile", "-", "--format", "asm", "--arch", "x86_64", NULL);
+  EXPECT_EXIT(r, 0);
+  const char *want2[] = {"TRAP(3)", "TRACE(4)", "LOG", "USER_NOTIF", "KILL_THREAD",
+                         "ERRNO(38)", "getpid", "dup2"};
+  for (size_t i = 0; i < sizeof want2 / sizeof want2[0]; i++)
+    ck_assert_msg(strstr(r.out, want2[i]) != NULL, "listing lacks '%s':\n%s",
+                  want2[i], r.out);
+  tu_result_free(&r);
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_determinism) {
+  char *dir = tu_tmpdir();
+  const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
+  const char *formats[] = {"bpf", "c", "asm"};
+  for (int f = 0; f < 3; f++) {
+    char *first = NULL;
+    size_t flen = 0;
+    for (int i = 0; i < 3; i++) {
+      char name[32];
+      snprintf(name, sizeof name, "out%d.%s", i, formats[f]);
+      char *out = path_in(dir, name);
+      tu_result r = sf(NULL, "compile", pol, "--format", formats[f], "-o", out, NULL);
+      EXPECT_EXIT(r, 0);
+      tu_result_free(&r);
+      size_t len;
+      char *bytes = tu_read(out, &len);
+      ck_assert_uint_gt(len, 0);
+      if (!first) {
+        first = bytes;
+        flen = len;
+      } else {
+        ck_assert_msg(len == flen && memcmp(first, bytes, len) == 0,
+                      "%s output differs between runs", formats[f]);
+        free(bytes);
+      }
+      free(out);
+    }
+    free(first);
+  }
+  tu_rmtree(dir);
+  free((void *)dir);
+}
+END_TEST
+
+START_TEST(cli_output_stdout) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *a = path_in(dir, "a.bpf");
+  char *b = path_in(dir, "b.bpf");
+  char *c = path_in(dir, "c.bpf");
+  tu_result r = sf(NULL, "compile", pol, "-o", a, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  ck_assert_int_eq(sh("'%s' compile '%s' -o - > '%s'", tu_sysfence(), pol, b), 0);
+  /* Default output is stdout too (not a terminal here). */
+  ck_assert_int_eq(sh("'%s' compile '%s' > '%s'", tu_sysfence(), pol, c), 0);
+  size_t la, lb, lc;
+  char *ba = tu_read(a, &la), *bb = tu_read(b, &lb), *bc = tu_read(c, &lc);
+  ck_assert_msg(la > 0 && la == lb && memcmp(ba, bb, la) == 0, "-o - differs");
+  ck_assert_msg(la == lc && memcmp(ba, bc, la) == 0, "default stdout differs");
+  free(ba);
+  free(bb);
+  free(bc);
+  /* --output long form. */
+  r = sf(NULL, "compile", pol, "--output", "-", "--format", "asm", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert(strstr(r.out, "ret ") != NULL);
+  tu_result_free(&r);
+  free(a);
+  free(b);
+  free(c);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_refuses_terminal) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
+    fprintf(stderr, "\n*** cli_refuses_terminal: no pty: SKIPPED ***\n\n");
+    return;
+  }
+  char *sname = strdup(ptsname(m));
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  const char *fmts[] = {"bpf", "asm"};
+  for (int i = 0; i < 2; i++) {
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+      int s = open(sname, O_RDWR | O_NOCTTY);
+      if (s < 0) _exit(99);
+      dup2(s, 1);
+      int nul = open("/dev/null", O_WRONLY);
+      dup2(nul, 2);
+      execl(tu_sysfence(), "sysfence", "compile", pol, "--format", fmts[i],
+            (char *)NULL);
+      _exit(98);
+    }
+    /* Drain the master so the child never blocks on output. */
+    int st;
+    for (;;) {
+      pid_t w = waitpid(pid, &st, WNOHANG);
+      if (w == pid) break;
+      char buf[4096];
+      struct timeval tv = {0, 20000};
+      fd_set fs;
+      FD_ZERO(&fs);
+      FD_SET(m, &fs);
+      if (select(m + 1, &fs, NULL, NULL, &tv) > 0) {
+        ssize_t got = read(m, buf, sizeof buf);
+        (void)got;
+      }
+    }
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == (i == 0 ? 2 : 0),
+                  "--format %s to a terminal: status 0x%x", fmts[i], st);
+  }
+  close(m);
+  free(sname);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_big_endian_s390x) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *out = path_in(dir, "be.bpf");
+  tu_result r = sf(NULL, "compile", pol, "--arch", "s390x", "-o", out, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  size_t len;
+  unsigned char *blob = (unsigned char *)tu_read(out, &len);
+  ck_assert_msg(len >= 16 && len % 8 == 0, "%zu bytes", len);
+  /* First instruction: a 32-bit absolute load (code 0x0020) big-endian. */
+  ck_assert_msg(blob[0] == 0x00 && blob[1] == 0x20,
+                "first code bytes %02x %02x, expected 00 20", blob[0], blob[1]);
+  /* Every instruction matches the library's program encoded big-endian. */
+  sysfence_ctx *ctx = sysfence_new();
+  sysfence_set_input_string(ctx, "api.policy", GOOD);
+  ck_assert_int_eq(sysfence_set_arch(ctx, "s390x"), SYSFENCE_OK);
+  struct sock_fprog prog = {0};
+  ck_assert_int_eq(sysfence_compile(ctx, &prog), SYSFENCE_OK);
+  ck_assert_uint_eq(prog.len, len / 8);
+  for (size_t i = 0; i < prog.len; i++) {
+    const unsigned char *p = blob + 8 * i;
+    const struct sock_filter *in = &prog.filter[i];
+    ck_assert_msg(p[0] == (in->code >> 8) && p[1] == (in->code & 0xff) &&
+                      p[2] == in->jt && p[3] == in->jf &&
+                      p[4] == (in->k >> 24) && p[5] == ((in->k >> 16) & 0xff) &&
+                      p[6] == ((in->k >> 8) & 0xff) && p[7] == (in->k & 0xff),
+                  "instruction %zu not big-endian", i);
+  }
+  /* The arch check compares with AUDIT_ARCH_S390X somewhere. */
+  int seen = 0;
+  for (size_t i = 0; i < prog.len; i++)
+    if (prog.filter[i].k == 0x80000016U) seen = 1;
+  ck_assert_msg(seen, "no AUDIT_ARCH_S390X constant");
+  free(prog.filter);
+  sysfence_free(ctx);
+  /* disasm --arch s390x reads it; the first line is the load. */
+  r = sf(NULL, "disasm", "--arch", "s390x", out, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strncmp(r.out, "0000: ld [", 10) == 0, "listing starts: %.40s", r.out);
+  ck_assert_msg(strstr(r.out, "AUDIT_ARCH_S390X") != NULL, "listing:\n%s", r.out);
+  ck_assert_uint_eq(count_lines_matching(r.out, "^[0-9]{4}: "), len / 8);
+  tu_result_free(&r);
+  /* Read as little-endian it is not a valid filter. */
+  r = sf(NULL, "disasm", "--arch", "x86_64", out, NULL);
+  EXPECT_EXIT(r, 1);
+  tu_result_free(&r);
+  free(blob);
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_include_dirs) {
+  char *dir = tu_tmpdir();
+  char *inc = path_in(dir, "inc");
+  char *inc2 = path_in(dir, "inc2");
+  char *main_dir = path_in(dir, "main");
+  ck_assert_int_eq(mkdir(inc, 0755), 0);
+  ck_assert_int_eq(mkdir(inc2, 0755), 0);
+  ck_assert_int_eq(mkdir(main_dir, 0755), 0);
+  free(tu_write(inc, "common.policy", "POLICY common { ERRNO(11) { read } }\n"));
+  free(tu_write(inc2, "common.policy", "POLICY common { ERRNO(22) { read } }\n"));
+  free(tu_write(inc2, "other.policy", "#define OTHER_ERRNO 5\n"
+                                      "POLICY other { ERRNO(33) { write } }\n"));
+  char *pol = tu_write(main_dir, "main.policy",
+                       "#include \"common.policy\"\nUSE common DEFAULT ALLOW\n");
+  /* Not found without -I. */
+  tu_result r = sf(NULL, "compile", pol, "--format", "asm", NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert_msg(matches(r.err, "main\\.policy:1:[0-9]+: error: .*common\\.policy"),
+                "%s", r.err);
+  tu_result_free(&r);
+  /* -I DIR, in order. */
+  r = sf(NULL, "compile", pol, "--format", "asm", "-I", inc, "-I", inc2, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "ERRNO(11)") && !strstr(r.out, "ERRNO(22)"), "%s", r.out);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", pol, "--format", "asm", "--include", inc2, "-I", inc, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "ERRNO(22)") && !strstr(r.out, "ERRNO(11)"), "%s", r.out);
+  tu_result_free(&r);
+  /* The including file's own folder comes first. */
+  free(tu_write(main_dir, "common.policy", "POLICY common { ERRNO(44) { read } }\n"));
+  r = sf(NULL, "compile", pol, "--format", "asm", "-I", inc, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "ERRNO(44)") && !strstr(r.out, "ERRNO(11)"), "%s", r.out);
+  tu_result_free(&r);
+  /* check honours -I too, and stdin policies can include. */
+  r = sf("#include \"other.policy\"\nUSE other DEFAULT ALLOW\n", "check", "-I", inc2,
+         "-", NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  free(pol);
+  free(inc);
+  free(inc2);
+  free(main_dir);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_stdin_input) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *a = path_in(dir, "file.bpf");
+  char *b = path_in(dir, "stdin.bpf");
+  tu_result r = sf(NULL, "compile", pol, "-o", a, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(GOOD, "compile", "-", "-o", b, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  size_t la, lb;
+  char *ba = tu_read(a, &la), *bb = tu_read(b, &lb);
+  ck_assert_msg(la > 0 && la == lb && memcmp(ba, bb, la) == 0, "stdin output differs");
+  free(ba);
+  free(bb);
+  /* Errors from stdin are located. */
+  r = sf("ALLOW { read }\nALLOW { nope }\n", "compile", "-", "-o", b, NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert_msg(matches(r.err, "^[^:\n]+:2:[0-9]+: error: "), "%s", r.err);
+  ck_assert_msg(strstr(r.err, "stdin") != NULL, "stdin not named: %s", r.err);
+  tu_result_free(&r);
+  free(a);
+  free(b);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(cli_arches) {
+  tu_result r = sf(NULL, "arches", NULL);
+  EXPECT_EXIT(r, 0);
+  const char *names[64];
+  size_t n = sysfence_arch_names(names, 64);
+  ck_assert_uint_ge(n, 2);
+  ck_assert_uint_eq(count_lines_matching(r.out, "."), n);
+  for (size_t i = 0; i < n && i < 64; i++)
+    ck_assert_msg(strstr(r.out, names[i]) != NULL, "arches lacks %s", names[i]);
+  ck_assert(matches(r.out, "^x86_64 .*0xc000003e.*little"));
+  ck_assert(matches(r.out, "^s390x .*0x80000016.*big"));
+  ck_assert(matches(r.out, "^i386 "));
+  ck_assert(matches(r.out, "^aarch64 "));
+  tu_result_free(&r);
+}
+END_TEST
+
+START_TEST(cli_bad_arch_option) {
+  tu_result a = sf("DEFAULT ALLOW\n", "compile", "-", "--format", "asm", "--arch",
+                   "x86_64", NULL);
+  EXPECT_EXIT(a, 0);
+  ck_assert_msg(strstr(a.out, "KILL_PROCESS") != NULL, "default bad-arch:\n%s", a.out);
+  tu_result b = sf("DEFAULT ALLOW\n", "compile", "-", "--format", "asm", "--arch",
+                   "x86_64", "--bad-arch", "ERRNO(38)", NULL);
+  EXPECT_EXIT(b, 0);
+  ck_assert_msg(strstr(b.out, "ERRNO(38)") != NULL && !strstr(b.out, "KILL_PROCESS"),
+                "--bad-arch ERRNO(38):\n%s", b.out);
+  tu_result c = sf("DEFAULT ALLOW\n", "compile", "-", "--format", "asm", "--arch",
+                   "x86_64", "--bad-arch", "KILL_THREAD", NULL);
+  EXPECT_EXIT(c, 0);
+  ck_assert_msg(strstr(c.out, "KILL_THREAD") != NULL, "%s", c.out);
+  tu_result_free(&a);
+  tu_result_free(&b);
+  tu_result_free(&c);
+}
+END_TEST
+
+START_TEST(cli_write_failure) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  tu_result r = sf(NULL, "compile", pol, "-o", "/nonexistent-dir/sysfence/out.bpf",
+                   NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_msg(strstr(r.err, "out.bpf") != NULL, "%s", r.err);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+static Suite *cli_suite(void) {
+  Suite *s = suite_create("cli");
+  TCase *tc = tcase_create("options");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, cli_help);
+  tcase_add_test(tc, cli_version);
+  tcase_add_test(tc, cli_usage_errors);
+  tcase_add_test(tc, cli_policy_error_keeps_output);
+  tcase_add_test(tc, cli_check_command);
+  tcase_add_test(tc, cli_arches);
+  tcase_add_test(tc, cli_bad_arch_option);
+  tcase_add_test(tc, cli_write_failure);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("outputs");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, cli_output_blob_and_disasm);
+  tcase_add_test(tc, cli_disasm_corrupt);
+  tcase_add_test(tc, cli_format_c);
+  tcase_add_test(tc, cli_format_asm);
+  tcase_add_test(tc, cli_determinism);
+  tcase_add_test(tc, cli_output_stdout);
+  tcase_add_test(tc, cli_refuses_terminal);
+  tcase_add_test(tc, cli_big_endian_s390x);
+  tcase_add_test(tc, cli_include_dirs);
+  tcase_add_test(tc, cli_stdin_input);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  if (access(tu_sysfence(), X_OK) != 0) {
+    fprintf(stderr, "check_cli: %s is not an executable\n", tu_sysfence());
+    return 99;
+  }
+  SRunner *sr = srunner_create(cli_suite());
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
