@@ -17,11 +17,4 @@ struct sysfence_ctx;
 int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
                struct sock_filter **out, size_t *len);
 
-/* Emit the decision code for one syscall's rules (A holds nothing useful on
- * entry); every path ends in a RET (or a jump to a shared RET). */
-void sf_gen_decision(sf_builder *b, const sf_ruleset *rs,
-                     const sf_sysrules *sys);
-/* Jump target for a RET of ACTION, shared across the program. */
-sf_label sf_ret_label(sf_builder *b, uint32_t action);
-
 #endif

@@ -14,7 +14,6 @@
  * completely before any code is emitted. */
 #include "decide.h"
 
-#include <assert.h>
 #include <string.h>
 
 #include "context.h"
@@ -25,30 +24,12 @@
 
 /* ---- sessions ------------------------------------------------------ */
 
-/* The sessions bound on this thread, innermost first.  Thread-local
- * rather than global: contexts may compile concurrently on several
- * threads (see sysfence.h). */
-static _Thread_local sf_cg *bound_cg;
-
 void sf_cg_open(sf_cg *cg, struct sysfence_ctx *ctx, const sf_ruleset *rs,
                 sf_builder *b) {
   memset(cg, 0, sizeof *cg);
   cg->ctx = ctx;
   cg->rs = rs;
   cg->b = b;
-  cg->outer = bound_cg;
-  bound_cg = cg;
-}
-
-void sf_cg_close(sf_cg *cg) {
-  assert(bound_cg == cg);
-  bound_cg = cg->outer;
-}
-
-static sf_cg *cg_of(sf_builder *b) {
-  for (sf_cg *cg = bound_cg; cg; cg = cg->outer)
-    if (cg->b == b) return cg;
-  return NULL;
 }
 
 static sf_label cg_ret_label(sf_cg *cg, uint32_t action) {
@@ -79,10 +60,7 @@ void sf_cg_emit_rets(sf_cg *cg) {
   }
 }
 
-sf_label sf_ret_label(sf_builder *b, uint32_t action) {
-  sf_cg *cg = cg_of(b);
-  assert(cg && "sf_ret_label outside sf_codegen");
-  if (!cg) return sf_label_new(b); /* never placed: finish reports it */
+sf_label sf_ret_label(sf_cg *cg, uint32_t action) {
   return cg_ret_label(cg, action);
 }
 
@@ -698,11 +676,7 @@ static void emit_decision(sf_cg *cg, const sf_decision *d) {
   if (d->n == 0) sf_emit_ja(cg->b, cg_ret_label(cg, d->final));
 }
 
-void sf_gen_decision(sf_builder *b, const sf_ruleset *rs,
-                     const sf_sysrules *sys) {
-  sf_cg *cg = cg_of(b);
-  assert(cg && cg->rs == rs && "sf_gen_decision outside sf_codegen");
-  if (!cg) return;
+void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys) {
   sf_decision d;
   if (sf_decision_make(cg, sys, &d) != 0) {
     cg->failed = 1;

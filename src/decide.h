@@ -1,11 +1,9 @@
 /* decide.h - internal interface between decide.c (per-syscall decision
  * code) and dispatch.c (prologue, search over syscall numbers).
  *
- * A code generation session (sf_cg) carries what codegen.h's functions
- * cannot: the context for diagnostics and allocation, and the table of
- * shared RET instructions.  dispatch.c opens one per sf_codegen call and
- * binds it to the builder, so sf_gen_decision and sf_ret_label work on
- * that builder. */
+ * A code generation session (sf_cg) carries the context for diagnostics
+ * and allocation, the builder, and the table of shared RET instructions;
+ * dispatch.c opens one per sf_codegen call. */
 #ifndef SF_DECIDE_H
 #define SF_DECIDE_H
 
@@ -41,14 +39,17 @@ typedef struct sf_cg {
   sf_cg_ret *rets; /* shared RETs in order of first use (deterministic) */
   size_t n_rets, cap_rets;
   int failed; /* out of memory or an internal error while emitting */
-  struct sf_cg *outer; /* session bound before this one on this thread */
 } sf_cg;
 
-/* Open/close a session on builder B and bind it to the calling thread
- * (sessions nest; close in reverse order). */
+/* Start a session on builder B. */
 void sf_cg_open(sf_cg *cg, struct sysfence_ctx *ctx, const sf_ruleset *rs,
                 sf_builder *b);
-void sf_cg_close(sf_cg *cg);
+
+/* Emit the decision code for one syscall's rules (A holds nothing useful on
+ * entry); every path ends in a RET or a jump to a shared RET. */
+void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys);
+/* Jump target for a RET of ACTION, shared across the program. */
+sf_label sf_ret_label(sf_cg *cg, uint32_t action);
 
 /* Normalize SYS's rules into *OUT (allocated in the context's arena).
  * Returns 0, or -1 after recording an error (an expression needing more

@@ -141,7 +141,7 @@ static int build_ranges(dispatch *dp) {
 
 static sf_label target_label(dispatch *dp, target t) {
   return t.is_block ? dp->blocks[t.block].label
-                    : sf_ret_label(dp->cg->b, t.action);
+                    : sf_ret_label(dp->cg, t.action);
 }
 
 static int is_single(const dispatch *dp, size_t i) {
@@ -197,7 +197,7 @@ static void emit_program(dispatch *dp) {
     if (action != rs->bad_arch_action) {
       sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
       sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch,
-                   SF_NO_LABEL, sf_ret_label(b, rs->bad_arch_action));
+                   SF_NO_LABEL, sf_ret_label(cg, rs->bad_arch_action));
     }
     sf_emit(b, BPF_RET | BPF_K, action);
     sf_cg_emit_rets(cg);
@@ -206,12 +206,12 @@ static void emit_program(dispatch *dp) {
 
   sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
   sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
-               sf_ret_label(b, rs->bad_arch_action));
+               sf_ret_label(cg, rs->bad_arch_action));
   sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
   emit_tree(dp, 0, dp->n_ranges - 1);
   for (size_t i = 0; i < dp->n_blocks; i++) {
     sf_label_place(b, dp->blocks[i].label);
-    sf_gen_decision(b, rs, dp->blocks[i].sys);
+    sf_gen_decision(cg, dp->blocks[i].sys);
   }
   sf_cg_emit_rets(cg);
 }
@@ -236,7 +236,6 @@ int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
       rc = -1;
     }
   }
-  sf_cg_close(&cg);
   if (rc != 0) return -1;
   return sf_builder_finish(b, out, len);
 }
