@@ -12,6 +12,10 @@ enum { SF_MAX_ARGS = 6 };
 typedef struct sf_arg_info {
   const char *name;
   uint8_t bits; /* 16, 32 or 64: what the kernel's parameter type keeps */
+  /* Kafel's name for the same argument when it differs (socket's domain is
+   * Kafel's "family"), or NULL; accepted wherever NAME is (see
+   * tools/gen-syscalls.py, "Kafel's argument names"). */
+  const char *alias;
 } sf_arg_info;
 
 typedef struct sf_syscall {
@@ -47,8 +51,9 @@ const sf_arch *sf_arch_host(void);
  * (newstat -> stat, ...) when the name itself is not a syscall of ARCH. */
 const sf_syscall *sf_syscall_by_name(const sf_arch *arch, const char *name);
 const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr);
-/* True if NAME is a syscall or argument name on any architecture (used to
- * refuse a #define that would shadow it). */
+/* True if NAME is a syscall or argument name (Kafel's argument aliases
+ * included) on any architecture (used to refuse a #define that would shadow
+ * it). */
 int sf_is_known_syscall_or_arg(const char *name);
 /* Is NR outside this arch's own ABI (gets the bad-arch action)?  -1
  * (0xffffffff) is never foreign: tracers use it to skip a call. */
@@ -60,8 +65,8 @@ uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg);
 uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg);
 
 /* The generated tables (syscalls_gen.c, tools/gen-syscalls.py): all
- * architectures, and every syscall and argument name of every architecture
- * sorted by strcmp. */
+ * architectures, and every syscall and argument name (aliases included) of
+ * every architecture sorted by strcmp. */
 extern const sf_arch *const sf_gen_arches[];
 extern const size_t sf_gen_n_arches;
 extern const char *const sf_gen_known_names[];

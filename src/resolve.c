@@ -72,6 +72,7 @@ typedef struct rstate {
 /* Names of the arguments of the syscall a filter belongs to. */
 typedef struct argtab {
   const char *names[SF_MAX_ARGS];
+  const char *aliases[SF_MAX_ARGS]; /* Kafel's names (table names only) */
   sf_loc locs[SF_MAX_ARGS];
   int bits[SF_MAX_ARGS];
   int n;
@@ -183,6 +184,28 @@ static void note_other_arches(rstate *st, const char *name, sf_loc loc,
 
 /* ---- actions ------------------------------------------------------------------ */
 
+/* ERRNO(EPERM): the value of a #define'd constant (Kafel only takes a
+ * literal there). */
+static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
+                           uint64_t *value) {
+  constant *c = find_const(st, a->value_name);
+  if (c) {
+    *value = c->value;
+    return 0;
+  }
+  size_t n = 0;
+  for (constant *k = st->consts; k; k = k->next) n++;
+  const char **names = sf_alloc(st->ctx, (n + 1) * sizeof *names);
+  const char *hint = "";
+  if (names) {
+    size_t j = 0;
+    for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+    hint = suggest(st, a->value_name, names, j);
+  }
+  sf_error(st->ctx, loc, "'%s' is not a defined constant%s", a->value_name, hint);
+  return -1;
+}
+
 static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
   static const char *const names[] = {"ALLOW", "LOG", "KILL", "KILL_PROCESS",
                                       "USER_NOTIF", "ERRNO", "TRAP", "TRACE"};
@@ -201,17 +224,19 @@ static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
   *out = base;
   if (!has_value) return 0;
   sf_loc vloc = a->value_loc.src ? a->value_loc : a->loc;
-  if (a->value > 0xffff) {
+  uint64_t value = a->value;
+  if (a->value_name && action_constant(st, a, vloc, &value) != 0) return -1;
+  if (value > 0xffff) {
     sf_error(st->ctx, vloc,
              "%s value %s is out of range: seccomp keeps 16 bits (0..65535)",
-             names[a->kind], fmt_dec(st, a->value, 0));
+             names[a->kind], fmt_dec(st, value, 0));
     return -1;
   }
-  if (a->kind == AST_ACT_ERRNO && a->value > 4095)
+  if (a->kind == AST_ACT_ERRNO && value > 4095)
     warn(st, vloc,
          "ERRNO(%u) is above 4095 (MAX_ERRNO); the kernel clamps it to 4095",
-         (unsigned)a->value);
-  *out = base | (uint32_t)a->value;
+         (unsigned)value);
+  *out = base | (uint32_t)value;
   return 0;
 }
 
@@ -259,9 +284,15 @@ static int val_same(const sf_val *a, const sf_val *b) {
   }
 }
 
+/* Index of the argument called NAME, or -1.  Kafel's alias of an argument
+ * is accepted too, but a real name always wins: if a policy's NAME is one
+ * argument's alias and another argument's real name in the same syscall, it
+ * means the latter (so aliases never change what a name meant before). */
 static int lookup_arg(const argtab *tab, const char *name) {
   for (int i = 0; i < tab->n; i++)
     if (tab->names[i] && strcmp(tab->names[i], name) == 0) return i;
+  for (int i = 0; i < tab->n; i++)
+    if (tab->aliases[i] && strcmp(tab->aliases[i], name) == 0) return i;
   return -1;
 }
 
@@ -274,7 +305,7 @@ static void scan_args(const ast_expr *e, const argtab *tab, int *any_arg,
     if (i >= 0) {
       *any_arg = 1;
       if (tab->bits[i] == 64) *any64 = 1;
-      if (!*first) *first = tab->names[i];
+      if (!*first) *first = e->name; /* as written (maybe an alias) */
     }
     return;
   }
@@ -330,14 +361,17 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     }
     constant *c = find_const(st, e->name);
     if (c) return new_const(st, at_width(st, cc, c->value, c->negative, e->loc));
-    /* Unknown: suggest among the argument names and the constants. */
-    size_t n = (size_t)tab->n;
+    /* Unknown: suggest among the argument names (aliases included) and the
+     * constants. */
+    size_t n = 2 * (size_t)tab->n;
     for (constant *k = st->consts; k; k = k->next) n++;
     const char **names = sf_alloc(ctx, (n + 1) * sizeof *names);
     const char *hint = "";
     if (names) {
       size_t j = 0;
       for (int a = 0; a < tab->n; a++) names[j++] = tab->names[a];
+      for (int a = 0; a < tab->n; a++)
+        if (tab->aliases[a]) names[j++] = tab->aliases[a];
       for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
       hint = suggest(st, e->name, names, j);
     }
@@ -503,6 +537,7 @@ static int build_args(rstate *st, const ast_rule *r, const sf_arch *arch,
   if (!r->has_args) {
     for (int i = 0; i < nargs && i < SF_MAX_ARGS; i++) {
       tab->names[i] = sys->args[i].name;
+      tab->aliases[i] = sys->args[i].alias;
       tab->bits[i] = arch->bits == 32 && sys->args[i].bits > 32 ? 32 : sys->args[i].bits;
     }
     tab->n = nargs > 0 ? nargs : 0;

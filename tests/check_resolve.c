@@ -559,6 +559,117 @@ START_TEST(test_arg_names) {
 }
 END_TEST
 
+/* Kafel's argument names (tools/gen-syscalls.py, "Kafel's argument names"):
+ * accepted as aliases of ours, with our widths. */
+START_TEST(test_kafel_arg_aliases) {
+  const sf_arch *x64 = sf_arch_by_name("x86_64");
+  const sf_syscall *s = sf_syscall_by_name(x64, "socket");
+  ck_assert_str_eq(s->args[0].name, "domain");
+  ck_assert_str_eq(s->args[0].alias, "family");
+  ck_assert_ptr_null(s->args[1].alias); /* same name in Kafel */
+  ck_assert_ptr_null(sf_syscall_by_name(x64, "read")->args[0].alias);
+  /* Kafel's futex_wait has another signature: no aliases from it. */
+  s = sf_syscall_by_name(x64, "futex_wait");
+  for (int i = 0; i < s->nargs; i++) ck_assert_ptr_null(s->args[i].alias);
+  /* No alias is also the real name of another argument of its syscall. */
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  for (size_t a = 0; a < n; a++)
+    for (size_t k = 0; k < all[a]->n_syscalls; k++) {
+      const sf_syscall *q = &all[a]->syscalls[k];
+      for (int i = 0; i < q->nargs; i++)
+        for (int j = 0; q->args[i].alias && j < q->nargs; j++)
+          ck_assert_msg(strcmp(q->args[i].alias, q->args[j].name) != 0,
+                        "%s %s: alias %s", all[a]->name, q->name, q->args[i].alias);
+    }
+
+  /* socket { family == 1 }: argument 0, 32 bits. */
+  const sf_ruleset *rs = ok("x86_64", "ALLOW { socket { family == 1 } }");
+  const sf_cond *c = rs->sys[0].rules[0].cond;
+  ck_assert_int_eq(c->lhs->kind, VAL_ARG);
+  ck_assert_int_eq(c->lhs->arg, 0);
+  ck_assert_int_eq(c->lhs->bits, 32);
+  ck_assert_int_eq(c->width, 32);
+  ck_assert_uint_eq(count(SYSFENCE_WARNING), 0);
+  ck_assert_uint_eq(decide(rs, "socket", 1, 0, 0, 0), SF_RET_ALLOW);
+  ck_assert_uint_eq(decide(rs, "socket", 2, 0, 0, 0), SF_RET_KILL_THREAD);
+  /* The real name still works, also next to the alias. */
+  rs = ok("x86_64", "ALLOW { socket { domain == 1 } }");
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->arg, 0);
+  rs = ok("x86_64", "ALLOW { socket { family == 1 && domain < 5 } }");
+  c = rs->sys[0].rules[0].cond;
+  ck_assert_int_eq(c->kind, COND_AND);
+  ck_assert_int_eq(c->a->lhs->arg, 0);
+  ck_assert_int_eq(c->b->lhs->arg, 0);
+  /* Messages name the argument as written. */
+  rs = ok("x86_64", "ALLOW { socket { family == 0x100000001 } }");
+  WARN(1, col("0x1"), "the constant 0x100000001 does not fit in the 32-bit "
+                      "argument 'family'; the comparison is computed on 64 bits");
+
+  /* accept { upeer_sockaddr == 0 }: argument 1, 64 bits (32 on arm). */
+  rs = ok("x86_64", "ALLOW { accept { upeer_sockaddr == 0 && upeer_addrlen != 0 } }");
+  c = rs->sys[0].rules[0].cond;
+  ck_assert_int_eq(c->kind, COND_AND);
+  ck_assert_int_eq(c->a->lhs->arg, 1);
+  ck_assert_int_eq(c->a->lhs->bits, 64);
+  ck_assert_int_eq(c->a->width, 64);
+  ck_assert_int_eq(c->b->lhs->arg, 2);
+  ck_assert_int_eq(c->b->lhs->bits, 64);
+  rs = ok("x86_64", "ALLOW { accept { addr == 0 } }");
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->arg, 1);
+  rs = ok("arm", "ALLOW { accept { upeer_sockaddr == 0 } }");
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->arg, 1);
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->bits, 32);
+  rs = ok("x32", "ALLOW { accept4 { upeer_addrlen == 0 } }");
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->arg, 2);
+  rs = ok("aarch64", "ALLOW { socket { family == 1 } }");
+  ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->arg, 0);
+  /* Kafel's names starting with '_' (add_key's are _type, ...: ours are
+   * _type too) and their aliases (destringid is Kafel's ringid). */
+  rs = ok("x86_64", "ALLOW { add_key { ringid == 1 || _type == 0 } }");
+  c = rs->sys[0].rules[0].cond;
+  ck_assert_int_eq(c->a->lhs->arg, 4);
+  ck_assert_int_eq(c->a->lhs->bits, 32);
+  ck_assert_int_eq(c->b->lhs->arg, 0);
+
+  /* Kafel's kernel-internal syscall names with Kafel's argument names (the
+   * same as ours for these: newstat is filename, statbuf). */
+  rs = ok("x86_64", "ALLOW { newstat { statbuf == 0 }, newfstat { fd == 1 } }");
+  c = sys_named(rs, "stat")->rules[0].cond;
+  ck_assert_int_eq(c->lhs->arg, 1);
+  ck_assert_int_eq(c->lhs->bits, 64);
+  c = sys_named(rs, "fstat")->rules[0].cond;
+  ck_assert_int_eq(c->lhs->arg, 0);
+  ck_assert_int_eq(c->lhs->bits, 32);
+  rs = ok("x86_64", "ALLOW { umount { flags == 1 }, sendfile64 { count == 0 } }");
+  c = sys_named(rs, "umount2")->rules[0].cond;
+  ck_assert_int_eq(c->lhs->arg, 1);
+  ck_assert_int_eq(c->lhs->bits, 32);
+  c = sys_named(rs, "sendfile")->rules[0].cond;
+  ck_assert_int_eq(c->lhs->arg, 3);
+  ck_assert_int_eq(c->lhs->bits, 64);
+
+  /* Unknown names: did-you-mean may suggest an alias. */
+  fails("x86_64", "ALLOW { socket { famly == 1 } }");
+  ERR(1, col("famly"),
+      "'famly' is neither an argument of 'socket' nor a constant; did you mean 'family'?");
+  fails("x86_64", "ALLOW { socket { domian == 1 } }");
+  ERR(1, col("domian"),
+      "'domian' is neither an argument of 'socket' nor a constant; did you mean 'domain'?");
+  /* Positional names replace the table's names and their aliases. */
+  fails("x86_64", "ALLOW { socket(d, t, p) { family == 1 } }");
+  ERR(1, col("family"), "'family' is neither an argument of 'socket' nor a constant");
+  /* Aliases only on their own syscall. */
+  fails("x86_64", "ALLOW { read { family == 1 } }");
+
+  /* An alias is an argument name for #define. */
+  ck_assert(sf_is_known_syscall_or_arg("family"));
+  ck_assert(sf_is_known_syscall_or_arg("upeer_sockaddr"));
+  fails("x86_64", "#define upeer_sockaddr 1\n");
+  ERR(1, 9, "'upeer_sockaddr' is an argument name; a #define would silently replace it");
+}
+END_TEST
+
 START_TEST(test_widths) {
   /* -100 on an int reads as the 32-bit 0xffffff9c whatever the high word. */
   const sf_ruleset *rs = ok("x86_64", "KILL { openat { dfd == -100 } } DEFAULT ALLOW");
@@ -716,6 +827,7 @@ static Suite *suite(void) {
   tcase_add_test(t, test_custom_numbers);
   tcase_add_test(t, test_on_guards);
   tcase_add_test(t, test_arg_names);
+  tcase_add_test(t, test_kafel_arg_aliases);
   tcase_add_test(t, test_widths);
   tcase_add_test(t, test_folding);
   tcase_add_test(t, test_shadowing);

@@ -2,10 +2,11 @@
 """gen-syscalls.py - generate src/syscalls_gen.c, the per-architecture syscall
 tables of sysfence (numbers, userspace names, argument names and widths).
 
-Usage: tools/gen-syscalls.py [--csv FILE] [--args FILE] [--audit-h FILE]
-                             [--elf-em-h FILE] [-o OUT]
+Usage: tools/gen-syscalls.py [--csv FILE] [--args FILE] [--kafel FILE]
+                             [--audit-h FILE] [--elf-em-h FILE] [-o OUT]
 Defaults (relative to the repository root): ../shared/data/syscalls.csv,
-../shared/data/syscall-args.tsv, src/syscalls_gen.c.
+../shared/data/syscall-args.tsv,
+../shared/corpus/kafel/kafel-amd64-syscalls.csv, src/syscalls_gen.c.
 
 Inputs and their provenance
 ---------------------------
@@ -21,6 +22,11 @@ Inputs and their provenance
   by the x86_64 syscall name, or by the kernel function name (sys_ prefix
   dropped) for syscalls that x86_64 lacks.  The explicit tables below map
   the userspace names of other architectures to those rows.
+* kafel-amd64-syscalls.csv: the x86_64 syscall table of Kafel (repository
+  google/kafel, file src/syscalls/amd64_syscalls.c), as facts extracted
+  from it: "name,nr,arg0..arg5" with each argument "argname:bytes".  Only
+  the argument NAMES are used (see "Kafel's argument names" below); Kafel's
+  widths are ignored, ours stay the kernel's.
 * AUDIT_ARCH values: checked against <linux/audit.h> and <linux/elf-em.h>
   when those headers are present (they are on any Linux build host).
 
@@ -34,6 +40,27 @@ syscall wrapper truncates it there too.  On 32-bit ABIs a 64-bit scalar
 depend on the architecture; its position and those of all later arguments
 are not known here, so the argument list stops before it (the names of the
 leading arguments stay usable, and nargs says how many are known).
+
+Kafel's argument names
+----------------------
+Kafel names many arguments differently (socket: family, not domain;
+accept: upeer_sockaddr, not addr), and policies written for Kafel use its
+names.  For every syscall of Kafel's table (matched to ours by name, Kafel's
+kernel-internal names newstat, newfstat, newlstat, newuname, sendfile64,
+umount and sysctl mapped to stat, fstat, lstat, uname, sendfile, umount2
+and _sysctl; the number must agree with our x86_64 number), each argument
+position where Kafel's name differs from our x86_64 name gives that argument
+an alias (sf_arg_info.alias).  Syscalls for which Kafel lists another
+signature than the kernel's (drafts or older kernels: another number of
+arguments, as futex_wait, getxattrat, statmount, or one of our argument
+names at another position, as setxattrat) get no aliases: their positions
+are not the kernel's.  So no alias is the real name of another argument of
+its syscall (src/resolve.c would let the real name win).  The alias belongs to OUR argument (by name),
+not to a position: on x86_64 and x32 (the ABI the table describes) and on
+every other architecture where the syscall takes the same arguments as on
+x86_64 (the same row of syscall-args.tsv, possibly reordered as clone is,
+or the same argument names in the same order), the argument with that name
+gets the alias wherever it stands.
 
 The output is deterministic: running the script twice gives the same file.
 """
@@ -183,6 +210,75 @@ ALWAYS64 = {"loff_t", "u64", "__u64", "s64", "__s64", "long long",
             "unsigned long long"}
 
 
+# Kafel's kernel-internal syscall names -> our x86_64 names (the same table
+# as kafel_aliases in src/arch.c).
+KAFEL_NAMES = {
+    "newstat": "stat",
+    "newfstat": "fstat",
+    "newlstat": "lstat",
+    "newuname": "uname",
+    "sendfile64": "sendfile",
+    "umount": "umount2",
+    "sysctl": "_sysctl",
+}
+
+
+def read_kafel(path):
+    """{Kafel name: (nr, [argument names])} from kafel-amd64-syscalls.csv."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows or rows[0][:2] != ["name", "nr"]:
+        sys.exit("%s: expected a header name,nr,arg0,..." % path)
+    table = {}
+    for r in rows[1:]:
+        if not r or r[0].startswith("#"):
+            continue
+        names = []
+        for cell in r[2:2 + 6]:
+            if not cell:
+                break
+            names.append(cell.split(":", 1)[0])
+        if r[0] in table:
+            sys.exit("%s: %s listed twice" % (path, r[0]))
+        table[r[0]] = (int(r[1]), names)
+    return table
+
+
+def kafel_aliases(kafel, table, tsv):
+    """({our x86_64 syscall name: {our argument name: Kafel's name}},
+    [Kafel names left out because their argument count is not ours])."""
+    out = {}
+    skipped = []
+    for kname in sorted(kafel):
+        knr, knames = kafel[kname]
+        sname = KAFEL_NAMES.get(kname, kname)
+        if sname not in table or "x86_64" not in table[sname]:
+            continue  # not a syscall of ours (Kafel has a few retired ones)
+        if table[sname]["x86_64"] != knr:
+            sys.exit("Kafel's %s is %d, ours (%s) is %d"
+                     % (kname, knr, sname, table[sname]["x86_64"]))
+        rname = row_name("x86_64", sname, table, tsv)
+        nargs, args = signature("x86_64", True, sname, rname, tsv)
+        ours = [a for a, _ in args]
+        moved = [i for i, k in enumerate(knames)
+                 if k in ours and ours.index(k) != i]
+        if nargs != len(knames) or moved:
+            # Kafel describes another signature (a draft or an older kernel:
+            # futex_wait, setxattrat, statmount, ...: another argument count,
+            # or one of our names at another position): its positions are
+            # not ours, so its names would land on the wrong arguments.
+            if nargs >= 0:
+                skipped.append(kname)
+            continue
+        amap = {}
+        for our, theirs in zip(ours, knames):
+            if theirs != our:
+                amap[our] = theirs
+        if amap:
+            out[sname] = amap
+    return out, skipped
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
@@ -318,6 +414,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", default=os.path.join(data, "syscalls.csv"))
     ap.add_argument("--args", default=os.path.join(data, "syscall-args.tsv"))
+    ap.add_argument("--kafel", default=os.path.join(repo, "..", "shared", "corpus",
+                                                    "kafel", "kafel-amd64-syscalls.csv"))
     ap.add_argument("--audit-h", default="/usr/include/linux/audit.h")
     ap.add_argument("--elf-em-h", default="/usr/include/linux/elf-em.h")
     ap.add_argument("-o", "--output", default=os.path.join(repo, "src", "syscalls_gen.c"))
@@ -327,6 +425,7 @@ def main():
     csv_head, cols, table = read_csv(opts.csv)
     tsv_head, tsv = read_tsv(opts.args)
     audit_note = check_audit(opts.audit_h, opts.elf_em_h)
+    kafel, kafel_skipped = kafel_aliases(read_kafel(opts.kafel), table, tsv)
 
     missing_cols = [c for _, c, _, _, _, _ in ARCHES if c not in cols]
     if missing_cols:
@@ -342,12 +441,37 @@ def main():
     w(" * %s; do not edit.\n" % os.path.basename(opts.args))
     w(" *\n")
     w(" * Numbers: libseccomp src/syscalls.csv, header \"%s\".\n" % csv_head.lstrip("#"))
-    w(" * Arguments: kernel prototypes, see shared/data/README.md.\n")
+    w(" * Arguments: kernel prototypes, see shared/data/README.md; aliases:\n")
+    w(" * Kafel's argument names (google/kafel src/syscalls/amd64_syscalls.c,\n")
+    w(" * from %s).\n" % os.path.basename(opts.kafel))
     w(" * AUDIT_ARCH values: %s. */\n" % audit_note)
     w("#include \"arch.h\"\n\n")
 
+    # x86_64's rows and argument names, to decide where Kafel's aliases apply.
+    x64_row = {}
+    x64_names = {}
+    x64_by_row = {}
+    for sname in sorted(table):
+        if "x86_64" in table[sname]:
+            rname = row_name("x86_64", sname, table, tsv)
+            x64_row[sname] = rname
+            x64_names[sname] = [a for a, _ in signature("x86_64", True, sname, rname, tsv)[1]]
+            x64_by_row.setdefault(rname, sname)
+
+    def aliases_for(col, sname, rname):
+        """{argument name: Kafel's name} for SNAME (row RNAME) on COL."""
+        x = sname if sname in x64_row else x64_by_row.get(rname)
+        if x is None or x not in kafel:
+            return {}
+        if col in ("x86_64", "x32") or rname == x64_row[x]:
+            return kafel[x]
+        names = [a for a, _ in signature(col, True, sname, rname, tsv)[1]]
+        return kafel[x] if names == x64_names[x] else {}
+
     known = set()
     stats = []
+    n_aliases = 0
+    alias_arches = {}
     arch_syms = []
     for name, col, audit, _, big, base in ARCHES:
         bits64 = bool(audit & AUDIT_ARCH_64BIT)
@@ -363,10 +487,16 @@ def main():
             nargs, args = signature(col, bits64, sname, rname, tsv)
             if nargs < 0:
                 unknown += 1
+            amap = aliases_for(col, sname, rname)
+            args = [(a, b, amap.get(a)) for a, b in args]
             entries.append((sname, nr, nargs, args))
             known.add(sname)
-            for a, _ in args:
+            for a, _, alias in args:
                 known.add(a)
+                if alias:
+                    known.add(alias)
+                    n_aliases += 1
+                    alias_arches[name] = alias_arches.get(name, 0) + 1
         nrs = [e[1] for e in entries]
         if len(set(nrs)) != len(nrs):
             sys.exit("%s: duplicate syscall numbers" % name)
@@ -375,7 +505,8 @@ def main():
           % (name, audit, "big" if big else "little", 64 if bits64 else 32, len(entries)))
         w("static const sf_syscall sys_%s[%d] = {\n" % (cid, len(entries)))
         for sname, nr, nargs, args in entries:
-            argtxt = ", ".join("{%s, %d}" % (c_str(a), b) for a, b in args) or "{0, 0}"
+            argtxt = ", ".join("{%s, %d, %s}" % (c_str(a), b, c_str(al) if al else "0")
+                               for a, b, al in args) or "{0, 0, 0}"
             w("  {%s, %#x, %d, {%s}},\n" % (c_str(sname), nr, nargs, argtxt))
         w("};\n")
         order = sorted(range(len(entries)), key=lambda i: entries[i][1])
@@ -397,7 +528,8 @@ def main():
     w("};\n")
     w("const size_t sf_gen_n_arches = %d;\n\n" % len(arch_syms))
     names = sorted(known)
-    w("/* Every syscall and argument name of every architecture, sorted. */\n")
+    w("/* Every syscall and argument name (aliases included) of every\n")
+    w(" * architecture, sorted. */\n")
     w("const char *const sf_gen_known_names[] = {\n")
     for n in names:
         w("  %s,\n" % c_str(n))
@@ -411,7 +543,12 @@ def main():
     os.replace(tmp, opts.output)
     if opts.verbose:
         for name, n, unknown in stats:
-            print("%-12s %4d syscalls, %3d without a known signature" % (name, n, unknown))
+            print("%-12s %4d syscalls, %3d without a known signature, %3d Kafel aliases"
+                  % (name, n, unknown, alias_arches.get(name, 0)))
+        print("Kafel aliases: %d syscalls, %d argument names; %d in all tables"
+              % (len(kafel), sum(len(m) for m in kafel.values()), n_aliases))
+        print("Kafel signatures not the kernel's (no aliases): %s"
+              % " ".join(kafel_skipped))
 
 
 if __name__ == "__main__":
