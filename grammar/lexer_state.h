@@ -53,8 +53,8 @@ typedef struct sf_incl_frame {
   const char *written;    /* name as written in the #include, NULL for main */
   /* #include names of this level's directive not yet spliced in. */
   const char **pend;
+  sf_loc *pend_locs;      /* where each name is written */
   size_t pend_n, pend_i;
-  sf_loc pend_loc;
 } sf_incl_frame;
 
 typedef struct sf_lexer_state {
@@ -65,14 +65,15 @@ typedef struct sf_lexer_state {
   const char *real;
   const char *written;
   const char **pend;
+  sf_loc *pend_locs;
   size_t pend_n, pend_i;
-  sf_loc pend_loc;
   /* Files being included, outermost first. */
   sf_incl_frame frames[SF_MAX_INCLUDE_DEPTH + 1];
   int n_frames;
   /* #include directive being read. */
   sf_loc dir_loc;
   const char **dir_names;
+  sf_loc *dir_locs;
   size_t dir_n, dir_cap;
   int dir_bad;
   /* Start of the block comment being read. */

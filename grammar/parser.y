@@ -205,16 +205,19 @@ action:
   | ERRNO '(' NUMBER ')' {
       $$ = simple_action(AST_ACT_ERRNO, @1);
       $$.value = $3.value;
+      $$.negative = $3.negative;
       $$.value_loc = @3;
     }
   | TRAP '(' NUMBER ')' {
       $$ = simple_action(AST_ACT_TRAP, @1);
       $$.value = $3.value;
+      $$.negative = $3.negative;
       $$.value_loc = @3;
     }
   | TRACE '(' NUMBER ')' {
       $$ = simple_action(AST_ACT_TRACE, @1);
       $$.value = $3.value;
+      $$.negative = $3.negative;
       $$.value_loc = @3;
     }
   | ERRNO '(' IDENT ')' {

@@ -44,6 +44,7 @@ typedef enum {
 typedef struct ast_action {
   ast_action_kind kind;
   uint64_t value; /* ERRNO/TRAP/TRACE argument as written */
+  int negative;   /* the number was written with '-' */
   const char *value_name; /* ... or the #define'd name written instead */
   sf_loc loc;
   sf_loc value_loc; /* location of the number, for range errors */

@@ -71,8 +71,10 @@ void sf_note(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Stages go on until one error past the cap, so the note above knows that
+ * errors were really left out. */
 int sf_too_many_errors(const sysfence_ctx *ctx) {
-  return ctx->n_errors >= SF_MAX_ERRORS || ctx->out_of_memory;
+  return ctx->n_errors > SF_MAX_ERRORS || ctx->out_of_memory;
 }
 
 /* ---- did you mean ------------------------------------------------------ */
@@ -169,18 +171,39 @@ static void format_include_chain(strbuf *b, const sf_source *src) {
     sb_printf(b, "In file included from %s:%d:\n", at.src->name, at.line);
 }
 
-/* The source line with a caret under the column.  Tabs are kept in the
- * caret line so the caret lines up in a terminal. */
+/* Bytes that would garble a terminal (NUL cuts the text short) are shown
+ * as '?'; tabs are kept so the caret lines up with what the user sees. */
+static void add_visible(strbuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char out = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+    sb_add(b, &out, 1);
+  }
+}
+
+enum { SHOW_MAX = 160, SHOW_BEFORE = 100 };
+
+/* The source line with a caret under the column.  A long line is shown as
+ * a window around the column, marked with "...". */
 static void format_source_line(strbuf *b, sf_loc loc) {
   const char *line;
   size_t len;
   if (!sf_source_line(loc.src, loc.line, &line, &len)) return;
-  if (len > 200) len = 200;
-  sb_printf(b, "%5d | ", loc.line);
-  sb_add(b, line, len);
+  size_t col = loc.col > 0 ? (size_t)loc.col - 1 : 0;
+  if (col > len) col = len;
+  size_t start = 0, end = len;
+  if (len > SHOW_MAX) {
+    start = col > SHOW_BEFORE ? col - SHOW_BEFORE : 0;
+    end = start + SHOW_MAX < len ? start + SHOW_MAX : len;
+  }
+  const char *lead = start > 0 ? "..." : "";
+  sb_printf(b, "%5d | %s", loc.line, lead);
+  add_visible(b, line + start, end - start);
+  if (end < len) sb_add(b, "...", 3);
   sb_add(b, "\n      | ", 9);
-  for (int i = 1; i < loc.col && (size_t)(i - 1) < len; i++)
-    sb_add(b, line[i - 1] == '\t' ? "\t" : " ", 1);
+  sb_add(b, "   ", strlen(lead));
+  for (size_t i = start; i < col; i++)
+    sb_add(b, line[i] == '\t' ? "\t" : " ", 1);
   sb_add(b, "^\n", 2);
 }
 
@@ -204,8 +227,8 @@ const char *sysfence_diag_text(const sysfence_ctx *ctx) {
   sb_add(&b, "", 0);
   for (size_t i = 0; i < c->n_diags; i++) format_one(&b, &c->diags[i]);
   if (c->n_errors > SF_MAX_ERRORS)
-    sb_printf(&b, "sysfence: note: %zu more errors not shown\n",
-              c->n_errors - SF_MAX_ERRORS);
+    sb_printf(&b, "sysfence: note: stopped after %d errors; more errors not "
+                  "shown\n", SF_MAX_ERRORS);
   if (b.failed) {
     free(b.s);
     return "sysfence: error: out of memory\n";

@@ -23,7 +23,7 @@ void sf_warning(struct sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...)
     SF_PRINTF(3, 4);
 void sf_note(struct sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...)
     SF_PRINTF(3, 4);
-/* True once SF_MAX_ERRORS errors were recorded: stages should stop. */
+/* True once more than SF_MAX_ERRORS errors were seen: stages should stop. */
 int sf_too_many_errors(const struct sysfence_ctx *ctx);
 
 /* Edit distance helper for did-you-mean hints: the candidate closest to

@@ -187,10 +187,11 @@ static void note_other_arches(rstate *st, const char *name, sf_loc loc,
 /* ERRNO(EPERM): the value of a #define'd constant (Kafel only takes a
  * literal there). */
 static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
-                           uint64_t *value) {
+                           uint64_t *value, int *negative) {
   constant *c = find_const(st, a->value_name);
   if (c) {
     *value = c->value;
+    *negative = c->negative;
     return 0;
   }
   size_t n = 0;
@@ -225,11 +226,13 @@ static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
   if (!has_value) return 0;
   sf_loc vloc = a->value_loc.src ? a->value_loc : a->loc;
   uint64_t value = a->value;
-  if (a->value_name && action_constant(st, a, vloc, &value) != 0) return -1;
+  int negative = a->negative;
+  if (a->value_name && action_constant(st, a, vloc, &value, &negative) != 0)
+    return -1;
   if (value > 0xffff) {
     sf_error(st->ctx, vloc,
              "%s value %s is out of range: seccomp keeps 16 bits (0..65535)",
-             names[a->kind], fmt_dec(st, value, 0));
+             names[a->kind], fmt_dec(st, value, negative));
     return -1;
   }
   if (a->kind == AST_ACT_ERRNO && value > 4095)

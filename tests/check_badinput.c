@@ -757,13 +757,69 @@ static const char *last_line(const char *expect) {
   return nl ? nl + 1 : expect;
 }
 
-static void run_case(const bad_case *c, int compile) {
-  const char *mode = compile ? "compile" : "check";
+/* The first failure of a run, kept until the folder is removed (a failed
+ * ck_assert ends the test at once). */
+static char *failure;
+
+__attribute__((format(printf, 1, 2)))
+static void note_fail(const char *fmt, ...) {
+  if (failure) return;
+  va_list ap;
+  va_start(ap, fmt);
+  if (vasprintf(&failure, fmt, ap) < 0) failure = NULL;
+  va_end(ap);
+}
+
+/* Run sysfence MODE on DIR/bad.policy (in DIR, so that diagnostics name
+ * "bad.policy"); compile writes to out.bpf. */
+static tu_result run_in(const char *dir, int compile, const char *arch) {
   char sysfence[PATH_MAX];
   ck_assert_msg(realpath(tu_sysfence(), sysfence) != NULL, "no %s",
                 tu_sysfence());
-  char *dir = tu_tmpdir();
+  char old_cwd[PATH_MAX];
+  ck_assert(getcwd(old_cwd, sizeof old_cwd) != NULL);
+  ck_assert(chdir(dir) == 0);
+  char *argv[] = {sysfence, compile ? "compile" : "check", "bad.policy",
+                  "--arch", (char *)(arch ? arch : "x86_64"),
+                  compile ? "-o" : NULL, "out.bpf", NULL};
+  tu_result r = tu_run(argv, NULL);
+  ck_assert(chdir(old_cwd) == 0);
+  return r;
+}
 
+/* out.bpf still holds the sentinel, and DIR holds only the files we
+ * wrote. */
+static void check_untouched(const char *dir, const bad_case *c,
+                            const char *what) {
+  size_t olen;
+  char *path = malloc(strlen(dir) + 16);
+  sprintf(path, "%s/out.bpf", dir);
+  char *now = tu_read(path, &olen);
+  if (!now || olen != strlen(SENTINEL) || memcmp(now, SENTINEL, olen) != 0)
+    note_fail("[%s] out.bpf was modified or removed", what);
+  free(now);
+  free(path);
+  DIR *d = opendir(dir);
+  if (!d) {
+    note_fail("[%s] cannot list the folder", what);
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    const char *n = e->d_name;
+    int known = strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+                strcmp(n, "bad.policy") == 0 || strcmp(n, "out.bpf") == 0;
+    for (int i = 0; c && i < MAX_FILES && c->files[i].name && !known; i++)
+      known = strcmp(n, c->files[i].name) == 0;
+    if (!known) note_fail("[%s] stray file '%s' left in the folder", what, n);
+  }
+  closedir(d);
+}
+
+static void run_case(const bad_case *c, int compile) {
+  char what[128];
+  snprintf(what, sizeof what, "%s/%s", c->name, compile ? "compile" : "check");
+  char *dir = tu_tmpdir();
   char *generated = c->gen ? c->gen() : NULL;
   const char *text = generated ? generated : c->policy;
   size_t len = generated || !c->len ? strlen(text) : c->len;
@@ -772,82 +828,60 @@ static void run_case(const bad_case *c, int compile) {
   for (int i = 0; i < MAX_FILES && c->files[i].name; i++)
     write_bytes(dir, c->files[i].name, c->files[i].text, strlen(c->files[i].text));
 
-  char old_cwd[PATH_MAX];
-  ck_assert(getcwd(old_cwd, sizeof old_cwd) != NULL);
-  ck_assert(chdir(dir) == 0);
-  char *argv[] = {sysfence, (char *)mode, "bad.policy", "--arch",
-                  (char *)(c->arch ? c->arch : "x86_64"),
-                  compile ? "-o" : NULL, "out.bpf", NULL};
-  tu_result r = tu_run(argv, NULL);
-  ck_assert(chdir(old_cwd) == 0);
+  tu_result r = run_in(dir, compile, c->arch);
+  lines out = split_lines(r.err);
+  failure = NULL;
 
   /* Exit status 1, not a crash. */
-  ck_assert_msg(r.exited && r.status == 1,
-                "[%s/%s] expected exit status 1, got %s %d; stderr:\n%s",
-                c->name, mode, r.exited ? "exit" : "signal", r.status, r.err);
+  if (!r.exited || r.status != 1)
+    note_fail("[%s] expected exit status 1, got %s %d; stderr:\n%s", what,
+         r.exited ? "exit" : "signal", r.status, r.err);
 
   /* The diagnostic, its source line and caret. */
-  lines out = split_lines(r.err);
   long at = find_block(&out, c->expect);
-  ck_assert_msg(at >= 0, "[%s/%s] missing diagnostic:\n%s\n--- got:\n%s",
-                c->name, mode, c->expect, r.err);
   int lnum, col;
-  if (parse_location(last_line(c->expect), &lnum, &col)) {
+  if (at < 0) {
+    note_fail("[%s] missing diagnostic:\n%s\n--- got:\n%s", what, c->expect, r.err);
+  } else if (parse_location(last_line(c->expect), &lnum, &col)) {
     char prefix[32];
     snprintf(prefix, sizeof prefix, "%5d | ", lnum);
-    ck_assert_msg((size_t)at + 2 < out.n &&
-                      strncmp(out.at[at + 1], prefix, strlen(prefix)) == 0,
-                  "[%s/%s] no source line '%s...' after the diagnostic; "
-                  "stderr:\n%s",
-                  c->name, mode, prefix, r.err);
-    const char *caret = out.at[at + 2];
-    size_t clen = out.len[at + 2];
-    int ok = clen >= 9 && strncmp(caret, "      | ", 8) == 0 &&
-             caret[clen - 1] == '^';
-    for (size_t i = 8; ok && i + 1 < clen; i++)
-      if (caret[i] != ' ' && caret[i] != '\t') ok = 0;
-    ck_assert_msg(ok, "[%s/%s] no caret line after the diagnostic; stderr:\n%s",
-                  c->name, mode, r.err);
-    ck_assert_msg(caret_ok(out.at[at + 1] + strlen(prefix),
-                           out.len[at + 1] - strlen(prefix), clen - 9, text,
-                           len, lnum, col,
-                           strncmp(last_line(c->expect), "bad.policy:", 11) == 0),
-                  "[%s/%s] caret at column %d, expected %d; stderr:\n%s",
-                  c->name, mode, (int)(clen - 8), col, r.err);
+    if ((size_t)at + 2 >= out.n ||
+        strncmp(out.at[at + 1], prefix, strlen(prefix)) != 0) {
+      note_fail("[%s] no source line '%s...' after the diagnostic; stderr:\n%s",
+           what, prefix, r.err);
+    } else {
+      const char *caret = out.at[at + 2];
+      size_t clen = out.len[at + 2];
+      int ok = clen >= 9 && strncmp(caret, "      | ", 8) == 0 &&
+               caret[clen - 1] == '^';
+      for (size_t i = 8; ok && i + 1 < clen; i++)
+        if (caret[i] != ' ' && caret[i] != '\t') ok = 0;
+      if (!ok)
+        note_fail("[%s] no caret line after the diagnostic; stderr:\n%s", what,
+             r.err);
+      else if (!caret_ok(out.at[at + 1] + strlen(prefix),
+                         out.len[at + 1] - strlen(prefix), clen - 9, text, len,
+                         lnum, col,
+                         strncmp(last_line(c->expect), "bad.policy:", 11) == 0))
+        note_fail("[%s] caret at column %d, expected %d; stderr:\n%s", what,
+             (int)(clen - 8), col, r.err);
+    }
   }
   for (int i = 0; i < MAX_ALSO && c->also[i]; i++)
-    ck_assert_msg(find_block(&out, c->also[i]) >= 0,
-                  "[%s/%s] missing line:\n%s\n--- got:\n%s", c->name, mode,
-                  c->also[i], r.err);
-  free_lines(&out);
+    if (find_block(&out, c->also[i]) < 0)
+      note_fail("[%s] missing line:\n%s\n--- got:\n%s", what, c->also[i], r.err);
 
   /* Nothing written: the sentinel is intact, no temporary file is left. */
-  size_t olen;
-  char *path = malloc(strlen(dir) + 16);
-  sprintf(path, "%s/out.bpf", dir);
-  char *now = tu_read(path, &olen);
-  ck_assert_msg(now && olen == strlen(SENTINEL) && memcmp(now, SENTINEL, olen) == 0,
-                "[%s/%s] out.bpf was modified", c->name, mode);
-  free(now);
-  free(path);
-  DIR *d = opendir(dir);
-  ck_assert(d != NULL);
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    const char *n = e->d_name;
-    int known = strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
-                strcmp(n, "bad.policy") == 0 || strcmp(n, "out.bpf") == 0;
-    for (int i = 0; i < MAX_FILES && c->files[i].name && !known; i++)
-      known = strcmp(n, c->files[i].name) == 0;
-    ck_assert_msg(known, "[%s/%s] stray file '%s' left in the folder", c->name,
-                  mode, n);
-  }
-  closedir(d);
+  check_untouched(dir, c, what);
 
+  free_lines(&out);
   tu_result_free(&r);
   free(generated);
   tu_rmtree(dir);
   free(dir);
+  char *msg = failure;
+  failure = NULL;
+  ck_assert_msg(msg == NULL, "%s", msg);
 }
 
 START_TEST(bad_compile) { run_case(&cases[_i], 1); }
@@ -861,9 +895,10 @@ END_TEST
 
 /* ---- the error cap ------------------------------------------------------ */
 
+/* 50 unknown syscalls: at most 20 errors, then a note that more were
+ * found. */
 static void run_cap(int compile) {
-  char sysfence[PATH_MAX];
-  ck_assert(realpath(tu_sysfence(), sysfence) != NULL);
+  const char *what = compile ? "error_cap/compile" : "error_cap/check";
   char *dir = tu_tmpdir();
   gbuf b = {0};
   gadd(&b, "ALLOW {\n");
@@ -871,14 +906,10 @@ static void run_cap(int compile) {
   gadd(&b, "  read\n}\n");
   write_bytes(dir, "bad.policy", b.s, b.len);
   write_bytes(dir, "out.bpf", SENTINEL, strlen(SENTINEL));
-  char old_cwd[PATH_MAX];
-  ck_assert(getcwd(old_cwd, sizeof old_cwd) != NULL);
-  ck_assert(chdir(dir) == 0);
-  char *argv[] = {sysfence, compile ? "compile" : "check", "bad.policy",
-                  "--arch", "x86_64", compile ? "-o" : NULL, "out.bpf", NULL};
-  tu_result r = tu_run(argv, NULL);
-  ck_assert(chdir(old_cwd) == 0);
-  ck_assert_msg(r.exited && r.status == 1, "exit %d; stderr:\n%s", r.status, r.err);
+  tu_result r = run_in(dir, compile, NULL);
+  failure = NULL;
+  if (!r.exited || r.status != 1)
+    note_fail("[%s] exit %d; stderr:\n%s", what, r.status, r.err);
   lines out = split_lines(r.err);
   int errors = 0;
   for (size_t i = 0; i < out.n; i++) {
@@ -887,24 +918,22 @@ static void run_cap(int compile) {
     free(l);
   }
   free_lines(&out);
-  ck_assert_msg(errors >= 1 && errors <= 20, "%d errors shown:\n%s", errors, r.err);
-  ck_assert_msg(strstr(r.err, "bad.policy:2:3: error: unknown syscall 'nosuch1' "
-                              "for x86_64\n") != NULL,
-                "first error missing:\n%s", r.err);
-  ck_assert_msg(strstr(r.err, "more errors not shown") != NULL,
-                "no \"more errors not shown\" note after %d errors:\n%s", errors,
-                r.err);
-  size_t olen;
-  char *path = malloc(strlen(dir) + 16);
-  sprintf(path, "%s/out.bpf", dir);
-  char *now = tu_read(path, &olen);
-  ck_assert(now && olen == strlen(SENTINEL) && memcmp(now, SENTINEL, olen) == 0);
-  free(now);
-  free(path);
+  if (errors < 1 || errors > 20)
+    note_fail("[%s] %d errors shown:\n%s", what, errors, r.err);
+  if (!strstr(r.err, "bad.policy:2:3: error: unknown syscall 'nosuch1' for "
+                     "x86_64\n"))
+    note_fail("[%s] first error missing:\n%s", what, r.err);
+  if (!strstr(r.err, "more errors not shown"))
+    note_fail("[%s] no \"more errors not shown\" note after %d errors:\n%s", what,
+         errors, r.err);
+  check_untouched(dir, NULL, what);
   tu_result_free(&r);
   free(b.s);
   tu_rmtree(dir);
   free(dir);
+  char *msg = failure;
+  failure = NULL;
+  ck_assert_msg(msg == NULL, "%s", msg);
 }
 
 START_TEST(error_cap_compile) { run_cap(1); }
