@@ -31,7 +31,7 @@ typedef struct sf_xv {
 
 typedef struct sf_identlist {
   ast_ident *v;
-  size_t n, cap;
+  uint32_t n, cap;
 } sf_identlist;
 
 typedef struct sf_rulelist {
@@ -57,6 +57,18 @@ typedef struct sf_incl_frame {
   size_t pend_n, pend_i;
 } sf_incl_frame;
 
+/* Identifiers, each stored once (see intern() in lexer.l). */
+typedef struct sf_interned {
+  const char *str; /* NULL: empty slot */
+  uint32_t hash;
+  uint32_t len;
+} sf_interned;
+
+typedef struct sf_intern_tab {
+  sf_interned *v;
+  size_t cap, n;
+} sf_intern_tab;
+
 typedef struct sf_lexer_state {
   struct sysfence_ctx *ctx;
   /* The file being read and the position in it. */
@@ -81,6 +93,8 @@ typedef struct sf_lexer_state {
   /* An unterminated comment ended the input: no "unexpected end of
    * file" on top of it. */
   int quiet_eof;
+  /* Every identifier read so far. */
+  sf_intern_tab names;
   /* Text of the last token returned (truncated), for error messages. */
   char tok_text[48];
 } sf_lexer_state;
@@ -96,7 +110,10 @@ typedef struct sf_parser {
   int depth_reported;    /* nesting error already reported in this filter */
 } sf_parser;
 
-/* Set up a scanner reading ST->src (ST already filled in).  Returns 0, or
+/* Set up a scanner reading ST->src (ST already filled in).  Source texts
+ * are scanned in place: each must be followed by two NUL bytes (text[len]
+ * and text[len + 1]), as sf_load_main_source and sf_load_include make
+ * them.  Returns 0, or
  * -1 when out of memory or the text is too large (diagnostic recorded). */
 int sf_lex_open(sf_lexer_state *st, void **scanner);
 /* Release the scanner and every buffer of the include stack. */

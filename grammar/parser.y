@@ -51,7 +51,11 @@ static void rules_add(sf_rulelist *l, ast_rule *r);
 static void entries_add(sf_entrylist *l, ast_entry *e);
 static ast_top *top_add(sf_parser *ps, ast_top_kind kind, sf_loc loc);
 static void top_entry(sf_parser *ps, ast_entry *e);
-static ast_action simple_action(ast_action_kind kind, sf_loc loc);
+static ast_entry *new_action(sf_parser *ps, ast_action_kind kind, sf_loc loc);
+static ast_entry *action_number(sf_parser *ps, ast_action_kind kind,
+                                sf_loc loc, sf_numval num, sf_loc num_loc);
+static ast_entry *action_name(sf_parser *ps, ast_action_kind kind, sf_loc loc,
+                              const char *name, sf_loc name_loc);
 }
 
 %define api.pure full
@@ -64,6 +68,8 @@ static ast_action simple_action(ast_action_kind kind, sf_loc loc);
 %lex-param {void *scanner}
 %parse-param {void *scanner} {sf_parser *ps}
 
+/* Every member is at most 16 bytes: values are copied on every shift and
+ * reduction.  An action is parsed straight into the entry it starts. */
 %union {
   sf_numval num;
   const char *str;
@@ -73,9 +79,7 @@ static ast_action simple_action(ast_action_kind kind, sf_loc loc);
   sf_rulelist rules;
   ast_entry *entry;
   sf_entrylist entries;
-  ast_action act;
   sf_identlist ids;
-  ast_ident id;
 }
 
 %token <str> IDENT "identifier"
@@ -92,11 +96,10 @@ static ast_action simple_action(ast_action_kind kind, sf_loc loc);
 %type <op> cmp_op
 %type <rule> rule
 %type <rules> rule_list rules_opt
-%type <entry> entry body_entry
+%type <entry> entry body_entry action
 %type <entries> body body_entries
-%type <act> action
 %type <ids> ident_list archs
-%type <id> name
+%type <str> name
 
 %left ','
 %left OROR
@@ -117,7 +120,8 @@ top_item:
     DEFINE name NUMBER {
       ast_top *t = top_add(ps, AST_TOP_DEFINE, @1);
       if (t) {
-        t->name = $2;
+        t->name.name = $2;
+        t->name.loc = @2;
         t->value = $3.value;
         t->negative = $3.negative;
       }
@@ -125,13 +129,14 @@ top_item:
   | POLICY name '{' body '}' {
       ast_top *t = top_add(ps, AST_TOP_POLICY, @1);
       if (t) {
-        t->name = $2;
+        t->name.name = $2;
+        t->name.loc = @2;
         t->entries = $4.head;
       }
     }
   | DEFAULT action {
       ast_top *t = top_add(ps, AST_TOP_DEFAULT, @1);
-      if (t) t->action = $2;
+      if (t && $2) t->action = $2->action;
     }
   | top_entries
   | error
@@ -144,7 +149,7 @@ top_entries:
   ;
 
 name:
-    IDENT { $$.name = $1; $$.loc = @1; }
+    IDENT { $$ = $1; }
   ;
 
 /* A POLICY body: entries separated by ',' (also accepted without). */
@@ -180,61 +185,30 @@ entry:
       if ($$) {
         $$->kind = AST_ENTRY_USE;
         $$->loc = @1;
-        $$->use = $2;
+        $$->use.name = $2;
+        $$->use.loc = @2;
       }
     }
   | action '{' rules_opt '}' {
-      $$ = sf_alloc(ps->ctx, sizeof *$$);
-      if ($$) {
-        $$->kind = AST_ENTRY_BLOCK;
-        $$->loc = @1;
-        $$->action = $1;
-        $$->rules = $3.head;
-      }
+      $$ = $1;
+      if ($$) $$->rules = $3.head;
     }
   ;
 
 action:
-    ALLOW { $$ = simple_action(AST_ACT_ALLOW, @1); }
-  | LOG { $$ = simple_action(AST_ACT_LOG, @1); }
-  | KILL { $$ = simple_action(AST_ACT_KILL, @1); }
-  | KILL_THREAD { $$ = simple_action(AST_ACT_KILL, @1); }
-  | DENY { $$ = simple_action(AST_ACT_KILL, @1); }
-  | KILL_PROCESS { $$ = simple_action(AST_ACT_KILL_PROCESS, @1); }
-  | USER_NOTIF { $$ = simple_action(AST_ACT_USER_NOTIF, @1); }
-  | ERRNO '(' NUMBER ')' {
-      $$ = simple_action(AST_ACT_ERRNO, @1);
-      $$.value = $3.value;
-      $$.negative = $3.negative;
-      $$.value_loc = @3;
-    }
-  | TRAP '(' NUMBER ')' {
-      $$ = simple_action(AST_ACT_TRAP, @1);
-      $$.value = $3.value;
-      $$.negative = $3.negative;
-      $$.value_loc = @3;
-    }
-  | TRACE '(' NUMBER ')' {
-      $$ = simple_action(AST_ACT_TRACE, @1);
-      $$.value = $3.value;
-      $$.negative = $3.negative;
-      $$.value_loc = @3;
-    }
-  | ERRNO '(' IDENT ')' {
-      $$ = simple_action(AST_ACT_ERRNO, @1);
-      $$.value_name = $3;
-      $$.value_loc = @3;
-    }
-  | TRAP '(' IDENT ')' {
-      $$ = simple_action(AST_ACT_TRAP, @1);
-      $$.value_name = $3;
-      $$.value_loc = @3;
-    }
-  | TRACE '(' IDENT ')' {
-      $$ = simple_action(AST_ACT_TRACE, @1);
-      $$.value_name = $3;
-      $$.value_loc = @3;
-    }
+    ALLOW { $$ = new_action(ps, AST_ACT_ALLOW, @1); }
+  | LOG { $$ = new_action(ps, AST_ACT_LOG, @1); }
+  | KILL { $$ = new_action(ps, AST_ACT_KILL, @1); }
+  | KILL_THREAD { $$ = new_action(ps, AST_ACT_KILL, @1); }
+  | DENY { $$ = new_action(ps, AST_ACT_KILL, @1); }
+  | KILL_PROCESS { $$ = new_action(ps, AST_ACT_KILL_PROCESS, @1); }
+  | USER_NOTIF { $$ = new_action(ps, AST_ACT_USER_NOTIF, @1); }
+  | ERRNO '(' NUMBER ')' { $$ = action_number(ps, AST_ACT_ERRNO, @1, $3, @3); }
+  | TRAP '(' NUMBER ')' { $$ = action_number(ps, AST_ACT_TRAP, @1, $3, @3); }
+  | TRACE '(' NUMBER ')' { $$ = action_number(ps, AST_ACT_TRACE, @1, $3, @3); }
+  | ERRNO '(' IDENT ')' { $$ = action_name(ps, AST_ACT_ERRNO, @1, $3, @3); }
+  | TRAP '(' IDENT ')' { $$ = action_name(ps, AST_ACT_TRAP, @1, $3, @3); }
+  | TRACE '(' IDENT ')' { $$ = action_name(ps, AST_ACT_TRACE, @1, $3, @3); }
   ;
 
 rules_opt:
@@ -489,7 +463,7 @@ static int open_nest(sf_parser *ps, sf_loc loc) {
 static void ident_add(sf_parser *ps, sf_identlist *l, const char *name,
                       sf_loc loc) {
   if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 4;
+    uint32_t cap = l->cap ? l->cap * 2 : 4;
     ast_ident *v = sf_alloc(ps->ctx, cap * sizeof *v);
     if (!v) return;
     if (l->n) memcpy(v, l->v, l->n * sizeof *v);
@@ -538,12 +512,37 @@ static void top_entry(sf_parser *ps, ast_entry *e) {
   ps->top_tail = e;
 }
 
-static ast_action simple_action(ast_action_kind kind, sf_loc loc) {
-  ast_action a;
-  memset(&a, 0, sizeof a);
-  a.kind = kind;
-  a.loc = loc;
-  return a;
+/* An action starts an entry (an action block; or DEFAULT, which takes
+ * just the action). */
+static ast_entry *new_action(sf_parser *ps, ast_action_kind kind, sf_loc loc) {
+  ast_entry *e = sf_alloc(ps->ctx, sizeof *e);
+  if (!e) return NULL;
+  e->kind = AST_ENTRY_BLOCK;
+  e->loc = loc;
+  e->action.kind = kind;
+  e->action.loc = loc;
+  return e;
+}
+
+static ast_entry *action_number(sf_parser *ps, ast_action_kind kind,
+                                sf_loc loc, sf_numval num, sf_loc num_loc) {
+  ast_entry *e = new_action(ps, kind, loc);
+  if (e) {
+    e->action.value = num.value;
+    e->action.negative = num.negative;
+    e->action.value_loc = num_loc;
+  }
+  return e;
+}
+
+static ast_entry *action_name(sf_parser *ps, ast_action_kind kind, sf_loc loc,
+                              const char *name, sf_loc name_loc) {
+  ast_entry *e = new_action(ps, kind, loc);
+  if (e) {
+    e->action.value_name = name;
+    e->action.value_loc = name_loc;
+  }
+  return e;
 }
 
 /* ---- syntax errors ---------------------------------------------------- */

@@ -84,6 +84,11 @@ SYSFENCE_API const char *sysfence_get_arch(const sysfence_ctx *ctx);
  * (x32 on x86_64); a seccomp return value, default KILL_PROCESS. */
 SYSFENCE_API int sysfence_set_bad_arch_action(sysfence_ctx *ctx,
                                               uint32_t action);
+/* Code generation level: 0 = straightforward code (a balanced search over
+ * syscall numbers, each comparison on its own), 1 or more = optimized (the
+ * default, 1).  Both give the same decisions on every call.  Negative
+ * values are SYSFENCE_EUSAGE. */
+SYSFENCE_API int sysfence_set_opt_level(sysfence_ctx *ctx, int level);
 /* Parse an action as written in a policy ("ERRNO(1)", "KILL_PROCESS") into
  * its seccomp return value.  Returns 0 on success. */
 SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);
@@ -119,6 +124,22 @@ SYSFENCE_API int sysfence_write_file(const sysfence_ctx *ctx,
  * 0 if valid; otherwise writes a reason to WHY (if not NULL). */
 SYSFENCE_API int sysfence_validate(const struct sock_fprog *prog, char *why,
                                    size_t why_size);
+
+/* Install PROG as a seccomp filter on the calling thread: check it with
+ * sysfence_validate, set PR_SET_NO_NEW_PRIVS, then seccomp(2)
+ * SECCOMP_SET_MODE_FILTER with FLAGS (SYSFENCE_APPLY_*, or-ed).  Where
+ * seccomp(2) does not exist (ENOSYS) and FLAGS is 0, falls back to
+ * prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER).  Returns 0, or -1 with errno:
+ * EINVAL (PROG NULL or not a valid filter, unknown FLAGS), EBUSY (TSYNC: a
+ * thread could not be synchronized), or the kernel's error (EACCES, ENOMEM,
+ * EINVAL for a flag the kernel lacks, ...).  Filters stack: a filter once
+ * installed stays for the life of the thread and its children. */
+enum {
+  SYSFENCE_APPLY_TSYNC = 1u << 0,     /* SECCOMP_FILTER_FLAG_TSYNC: all threads */
+  SYSFENCE_APPLY_LOG = 1u << 1,       /* SECCOMP_FILTER_FLAG_LOG: audit-log actions */
+  SYSFENCE_APPLY_SPEC_ALLOW = 1u << 2 /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+};
+SYSFENCE_API int sysfence_apply(const struct sock_fprog *prog, unsigned flags);
 
 /* Syscall tables.  Names are userspace names (libseccomp's). */
 SYSFENCE_API const char *sysfence_host_arch(void);

@@ -28,6 +28,7 @@ sysfence_ctx *sysfence_new(void) {
   if (!ctx) return NULL;
   ctx->arch = sf_arch_host();
   ctx->bad_arch_action = SF_RET_KILL_PROCESS;
+  ctx->opt_level = 1;
   if (sf_ctx_reset(ctx) != 0) {
     sysfence_free(ctx);
     return NULL;
@@ -58,6 +59,7 @@ int sf_ctx_reset(sysfence_ctx *ctx) {
   sf_arena_free(ctx->arena);
   ctx->arena = sf_arena_new();
   ctx->n_diags = ctx->n_errors = ctx->n_warnings = 0;
+  ctx->dropping_notes = 0;
   ctx->out_of_memory = 0;
   free(ctx->diag_text);
   ctx->diag_text = NULL;
@@ -160,6 +162,12 @@ const char *sysfence_get_arch(const sysfence_ctx *ctx) {
 int sysfence_set_bad_arch_action(sysfence_ctx *ctx, uint32_t action) {
   if (!ctx) return SYSFENCE_EUSAGE;
   ctx->bad_arch_action = action;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
+  if (!ctx || level < 0) return SYSFENCE_EUSAGE;
+  ctx->opt_level = level;
   return SYSFENCE_OK;
 }
 
@@ -275,6 +283,16 @@ int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
   return rc == 0 && !ferror(out) ? SYSFENCE_OK : SYSFENCE_ESYSTEM;
 }
 
+static int write_special(const sysfence_ctx *ctx, const struct sock_fprog *prog,
+                         sysfence_format format, const char *name,
+                         const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return SYSFENCE_ESYSTEM;
+  int rc = sysfence_emit(ctx, prog, format, name, f);
+  if (fclose(f) != 0) rc = SYSFENCE_ESYSTEM;
+  return rc;
+}
+
 /* Write to a temporary file beside PATH and rename it over PATH, so PATH is
  * either the old file or the complete new one, never half-written. */
 int sysfence_write_file(const sysfence_ctx *ctx, const struct sock_fprog *prog,
@@ -285,6 +303,11 @@ int sysfence_write_file(const sysfence_ctx *ctx, const struct sock_fprog *prog,
     int rc = sysfence_emit(ctx, prog, format, name, stdout);
     return rc == SYSFENCE_OK && fflush(stdout) == 0 ? rc : SYSFENCE_ESYSTEM;
   }
+  /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
+   * renaming a temporary file over it would replace the device node. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return write_special(ctx, prog, format, name, path);
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
   if (!tmp) return SYSFENCE_ESYSTEM;

@@ -1,6 +1,7 @@
 /* arch.c - looking up architectures and syscalls in the generated tables
  * (syscalls_gen.c). */
 #include "arch.h"
+#include "host_arch.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -42,61 +43,11 @@ const sf_arch *sf_arch_by_name(const char *name) {
 }
 
 const sf_arch *sf_arch_host(void) {
-  const char *name = NULL;
-#if defined(__x86_64__) && defined(__ILP32__)
-  name = "x32";
-#elif defined(__x86_64__)
-  name = "x86_64";
-#elif defined(__i386__)
-  name = "i386";
-#elif defined(__aarch64__)
-  name = "aarch64";
-#elif defined(__arm__)
-  name = "arm";
-#elif defined(__loongarch__) && __loongarch_grlen == 64
-  name = "loongarch64";
-#elif defined(__m68k__)
-  name = "m68k";
-#elif defined(__mips__) && defined(_ABIO32)
-#if defined(__MIPSEL__)
-  name = "mipsel";
+#ifdef SF_HOST_NAME
+  return sf_arch_by_name(SF_HOST_NAME);
 #else
-  name = "mips";
+  return NULL;
 #endif
-#elif defined(__mips__) && defined(_ABI64)
-#if defined(__MIPSEL__)
-  name = "mips64el";
-#else
-  name = "mips64";
-#endif
-#elif defined(__mips__) && defined(_ABIN32)
-#if defined(__MIPSEL__)
-  name = "mips64n32el";
-#else
-  name = "mips64n32";
-#endif
-#elif defined(__hppa__) && defined(__LP64__)
-  name = "parisc64";
-#elif defined(__hppa__)
-  name = "parisc";
-#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
-  name = "ppc64le";
-#elif defined(__powerpc64__)
-  name = "ppc64";
-#elif defined(__powerpc__)
-  name = "ppc";
-#elif defined(__riscv) && __riscv_xlen == 64
-  name = "riscv64";
-#elif defined(__s390x__)
-  name = "s390x";
-#elif defined(__s390__)
-  name = "s390";
-#elif defined(__sh__) && defined(__LITTLE_ENDIAN__)
-  name = "shel";
-#elif defined(__sh__)
-  name = "sh";
-#endif
-  return name ? sf_arch_by_name(name) : NULL;
 }
 
 /* ---- syscalls ------------------------------------------------------------ */

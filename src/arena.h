@@ -18,5 +18,8 @@ char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 /* Grow an array allocated in the arena (old contents copied; old block is
  * simply abandoned to the arena). */
 void *sf_arena_grow(sf_arena *a, void *old, size_t old_size, size_t new_size);
+/* Bytes handed out so far, and bytes obtained from the system (for
+ * measurements). */
+void sf_arena_stats(const sf_arena *a, size_t *used, size_t *reserved);
 
 #endif

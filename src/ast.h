@@ -23,14 +23,22 @@ typedef enum {
 
 typedef enum { AST_EQ, AST_NE, AST_LT, AST_LE, AST_GT, AST_GE } ast_cmp_op;
 
+/* Kept small (40 bytes): a large policy has millions of these.  Only the
+ * fields of the node's kind are meaningful. */
 typedef struct ast_expr {
-  ast_expr_kind kind;
   sf_loc loc;          /* first character of the node */
-  uint64_t value;      /* AST_NUM: two's complement for negatives */
-  int negative;        /* AST_NUM written with a leading '-' */
-  const char *name;    /* AST_IDENT */
+  ast_expr_kind kind;
   ast_cmp_op op;       /* AST_CMP */
-  struct ast_expr *lhs, *rhs;
+  union {
+    struct {
+      uint64_t value;  /* AST_NUM: two's complement for negatives */
+      int negative;    /* AST_NUM written with a leading '-' */
+    };
+    const char *name;  /* AST_IDENT */
+    struct {
+      struct ast_expr *lhs, *rhs; /* operators (AST_NOT: lhs only) */
+    };
+  };
 } ast_expr;
 
 /* ---- actions -------------------------------------------------------- */
@@ -43,8 +51,8 @@ typedef enum {
 
 typedef struct ast_action {
   ast_action_kind kind;
-  uint64_t value; /* ERRNO/TRAP/TRACE argument as written */
   int negative;   /* the number was written with '-' */
+  uint64_t value; /* ERRNO/TRAP/TRACE argument as written */
   const char *value_name; /* ... or the #define'd name written instead */
   sf_loc loc;
   sf_loc value_loc; /* location of the number, for range errors */
@@ -60,21 +68,21 @@ typedef struct ast_ident {
 typedef struct ast_rule {
   sf_loc loc;
   /* The syscall: a name (syscall or #define'd number), or SYSCALL[n]. */
-  int is_custom;      /* SYSCALL[n] */
   ast_ident name;     /* !is_custom */
   uint64_t number;    /* is_custom */
-  int number_negative;
   sf_loc number_loc;
+  unsigned char is_custom; /* SYSCALL[n] */
+  unsigned char number_negative;
   /* Positional argument names: has_args is set when "( ... )" is written
    * (possibly empty). */
-  int has_args;
+  unsigned char has_args;
+  unsigned char empty_filter; /* the filter is written as "{ }" */
+  uint32_t n_args;
   ast_ident *args;
-  size_t n_args;
   /* ON guard: n_archs == 0 means no guard. */
   ast_ident *archs;
   size_t n_archs;
   ast_expr *filter;   /* NULL: no filter or "{ }" */
-  int empty_filter;   /* written as "{ }" */
   struct ast_rule *next;
 } ast_rule;
 

@@ -50,6 +50,11 @@ void sf_emit_jump(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
 void sf_emit_ja(sf_builder *b, sf_label target);
 /* Number of instructions emitted so far (before trampolines). */
 size_t sf_builder_size(const sf_builder *b);
+/* Longest path, in instructions, from instruction FROM (an index as
+ * sf_builder_size counts) to the end of the code emitted so far; a jump to
+ * a label not placed yet counts as one more instruction (a RET placed
+ * later).  For estimating the height of a block before laying it out. */
+size_t sf_builder_longest(sf_builder *b, size_t from);
 /* Resolve labels (all must be placed and every jump forward), insert JA
  * trampolines for far conditional targets, and return the program in
  * malloc()ed memory.  Returns 0, or -1 with a diagnostic recorded (program
@@ -81,6 +86,16 @@ typedef struct sf_seccomp_data {
 uint32_t sf_bpf_run(const struct sock_filter *prog, size_t len,
                     const sf_arch *arch, const sf_seccomp_data *data,
                     size_t *steps);
+
+/* The same, calling TRACE (if not NULL) after each instruction executed
+ * (the final RET included) with its address, the instruction, and A and X
+ * after it.  The result and *steps are exactly sf_bpf_run's. */
+typedef void (*sf_bpf_trace_fn)(void *user, size_t pc,
+                                const struct sock_filter *insn, uint32_t a,
+                                uint32_t x);
+uint32_t sf_bpf_run_trace(const struct sock_filter *prog, size_t len,
+                          const sf_arch *arch, const sf_seccomp_data *data,
+                          size_t *steps, sf_bpf_trace_fn trace, void *user);
 
 /* ---- byte order of raw blobs --------------------------------------- */
 

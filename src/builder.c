@@ -107,6 +107,46 @@ size_t sf_builder_size(const sf_builder *b) { return b ? b->n : 0; }
 
 /* ---- finishing ------------------------------------------------------ */
 
+static int is_cond_jump(uint16_t code);
+static int is_ja(uint16_t code);
+
+/* Longest path from instruction I to a RET, given L[] for later ones. */
+static size_t path_via(const sf_builder *b, const size_t *l, size_t i,
+                       sf_label label) {
+  size_t at = label == SF_NO_LABEL ? i + 1
+              : label >= 0 && (size_t)label < b->n_labels ? b->labels[label]
+                                                          : UNPLACED;
+  if (at == UNPLACED || at <= i || at >= b->n) return 1; /* a later RET */
+  return l[at];
+}
+
+size_t sf_builder_longest(sf_builder *b, size_t from) {
+  if (!b || b->failed || from >= b->n) return 0;
+  size_t *l = sf_alloc(b->ctx, b->n * sizeof *l);
+  if (!l) {
+    b->failed = 1;
+    return 0;
+  }
+  for (size_t i = b->n; i-- > from;) {
+    const binsn *in = &b->insns[i];
+    size_t a = 0, c = 0;
+    if (BPF_CLASS(in->code) == BPF_RET) {
+      l[i] = 1;
+      continue;
+    }
+    if (is_ja(in->code)) {
+      a = path_via(b, l, i, in->jt);
+    } else if (is_cond_jump(in->code)) {
+      a = path_via(b, l, i, in->jt);
+      c = path_via(b, l, i, in->jf);
+    } else {
+      a = path_via(b, l, i, SF_NO_LABEL);
+    }
+    l[i] = 1 + (a > c ? a : c);
+  }
+  return l[from];
+}
+
 static int is_cond_jump(uint16_t code) {
   return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA;
 }

@@ -26,6 +26,7 @@ struct sysfence_ctx {
   size_t n_include_dirs;
   const struct sf_arch *arch;
   uint32_t bad_arch_action;
+  int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
 
   /* State of the current/last compilation; all of it in `arena`. */
   sf_arena *arena;
@@ -34,6 +35,7 @@ struct sysfence_ctx {
   size_t n_errors, n_warnings;
   char *diag_text; /* malloc()ed cache for sysfence_diag_text */
   int out_of_memory;
+  int dropping_notes; /* the last error/warning was over its cap */
 };
 
 /* Start a new compilation: drop the previous one's arena and diagnostics. */

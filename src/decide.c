@@ -14,10 +14,12 @@
  * completely before any code is emitted. */
 #include "decide.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "context.h"
 #include "diag.h"
+#include "tree.h"
 
 /* A jump target that cannot be reached (an impossible outcome). */
 #define NO_TARGET (-2)
@@ -30,6 +32,8 @@ void sf_cg_open(sf_cg *cg, struct sysfence_ctx *ctx, const sf_ruleset *rs,
   cg->ctx = ctx;
   cg->rs = rs;
   cg->b = b;
+  cg->opt = ctx->opt_level;
+  cg->a_word = -1;
 }
 
 static sf_label cg_ret_label(sf_cg *cg, uint32_t action) {
@@ -62,6 +66,79 @@ void sf_cg_emit_rets(sf_cg *cg) {
 
 sf_label sf_ret_label(sf_cg *cg, uint32_t action) {
   return cg_ret_label(cg, action);
+}
+
+/* ---- emitting while tracking A ------------------------------------- *
+ *
+ * Optimized code does not reload an argument word that A already holds.
+ * Jumps only go forward, so when a label is placed every jump to it has
+ * been emitted: what A holds there is the meet of those jumps' states and
+ * of the fall-through. */
+
+#define A_UNKNOWN (-1)
+#define A_UNREACHED (-2) /* after JA or a two-way jump: no fall-through */
+
+static int a_meet(int x, int y) {
+  if (x == A_UNREACHED) return y;
+  if (y == A_UNREACHED) return x;
+  return x == y ? x : A_UNKNOWN;
+}
+
+/* Record that control reaches LABEL with the current A. */
+static void note(sf_cg *cg, sf_label label) {
+  if (label < 0) return;
+  if ((size_t)label >= cg->n_lstate) {
+    size_t n = cg->n_lstate ? 2 * cg->n_lstate : 64;
+    while (n <= (size_t)label) n *= 2;
+    int *p = sf_arena_grow(cg->ctx->arena, cg->lstate,
+                           cg->n_lstate * sizeof *p, n * sizeof *p);
+    if (!p) {
+      cg->ctx->out_of_memory = 1;
+      cg->failed = 1;
+      return;
+    }
+    for (size_t i = cg->n_lstate; i < n; i++) p[i] = A_UNREACHED;
+    cg->lstate = p;
+    cg->n_lstate = n;
+  }
+  cg->lstate[label] = a_meet(cg->lstate[label], cg->a_word);
+}
+
+static void cg_jump(sf_cg *cg, uint16_t code, uint32_t k, sf_label jt,
+                    sf_label jf) {
+  note(cg, jt);
+  note(cg, jf);
+  sf_emit_jump(cg->b, code, k, jt, jf);
+  if (jt != SF_NO_LABEL && jf != SF_NO_LABEL) cg->a_word = A_UNREACHED;
+}
+
+static void cg_ja(sf_cg *cg, sf_label target) {
+  note(cg, target);
+  sf_emit_ja(cg->b, target);
+  cg->a_word = A_UNREACHED;
+}
+
+static void cg_place(sf_cg *cg, sf_label label) {
+  note(cg, label); /* the fall-through, and makes the slot exist */
+  cg->a_word = cg->failed ? A_UNKNOWN : cg->lstate[label];
+  if (cg->a_word == A_UNREACHED) cg->a_word = A_UNKNOWN;
+  sf_label_place(cg->b, label);
+}
+
+/* A = the 32-bit word at OFF of seccomp_data. */
+static void cg_load(sf_cg *cg, uint32_t off) {
+  if (cg->opt > 0 && cg->a_word == (int)off) return;
+  sf_emit(cg->b, BPF_LD | BPF_W | BPF_ABS, off);
+  cg->a_word = (int)off;
+}
+
+/* Any other straight-line instruction; those that change A forget it. */
+static void cg_op(sf_cg *cg, uint16_t code, uint32_t k) {
+  sf_emit(cg->b, code, k);
+  uint16_t cls = BPF_CLASS(code);
+  if (cls == BPF_LD || cls == BPF_ALU ||
+      (cls == BPF_MISC && BPF_MISCOP(code) == BPF_TXA))
+    cg->a_word = A_UNKNOWN;
 }
 
 /* ---- 32-bit halves of values: constants, bounds, cost ---------------- */
@@ -186,7 +263,7 @@ static int half_need(const sf_val *v, int hi) {
 static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot);
 
 static void emit_alu(sf_cg *cg, val_kind kind, uint16_t src, uint32_t k) {
-  sf_emit(cg->b, BPF_ALU | (kind == VAL_AND ? BPF_AND : BPF_OR) | src, k);
+  cg_op(cg, BPF_ALU | (kind == VAL_AND ? BPF_AND : BPF_OR) | src, k);
 }
 
 /* A = V's half with constant K applied by V->kind's operator. */
@@ -194,8 +271,8 @@ static void emit_with_const(sf_cg *cg, val_kind kind, const sf_val *v, int hi,
                             uint32_t k, int slot) {
   if (kind == VAL_AND && v->kind == VAL_ARG && v->bits == 16 && !hi) {
     /* Fold the 16-bit truncation into the mask. */
-    sf_emit(cg->b, BPF_LD | BPF_W | BPF_ABS, sf_arg_lo_offset(cg->rs->arch, v->arg));
-    sf_emit(cg->b, BPF_ALU | BPF_AND | BPF_K, k & 0xffffu);
+    cg_load(cg, sf_arg_lo_offset(cg->rs->arch, v->arg));
+    cg_op(cg, BPF_ALU | BPF_AND | BPF_K, k & 0xffffu);
     return;
   }
   emit_half(cg, v, hi, slot);
@@ -213,13 +290,13 @@ static int emit_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
   int sl = half_simple(l, hi), sr = half_simple(r, hi);
   if (sl) { /* R (anything) first, then L into A */
     emit_half(cg, r, hi, slot);
-    sf_emit(cg->b, BPF_MISC | BPF_TAX, 0);
+    cg_op(cg, BPF_MISC | BPF_TAX, 0);
     emit_half(cg, l, hi, slot);
     return 0;
   }
   if (sr) {
     emit_half(cg, l, hi, slot);
-    sf_emit(cg->b, BPF_MISC | BPF_TAX, 0);
+    cg_op(cg, BPF_MISC | BPF_TAX, 0);
     emit_half(cg, r, hi, slot);
     return 1;
   }
@@ -229,9 +306,9 @@ static int emit_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
   }
   int r_first = half_need(r, hi) > half_need(l, hi);
   emit_half(cg, r_first ? r : l, hi, slot);
-  sf_emit(cg->b, BPF_ST, (uint32_t)slot);
+  cg_op(cg, BPF_ST, (uint32_t)slot);
   emit_half(cg, r_first ? l : r, hi, slot + 1);
-  sf_emit(cg->b, BPF_LDX | BPF_MEM, (uint32_t)slot);
+  cg_op(cg, BPF_LDX | BPF_MEM, (uint32_t)slot);
   return r_first ? 0 : 1;
 }
 
@@ -239,7 +316,7 @@ static int emit_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
 static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot) {
   uint32_t k;
   if (half_const(v, hi, &k)) {
-    sf_emit(cg->b, BPF_LD | BPF_IMM, k);
+    cg_op(cg, BPF_LD | BPF_IMM, k);
     return;
   }
   switch (v->kind) {
@@ -247,10 +324,9 @@ static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot) {
     return;
   case VAL_ARG:
     /* Only the low half of a 16/32-bit argument is non-constant. */
-    sf_emit(cg->b, BPF_LD | BPF_W | BPF_ABS,
-            hi ? sf_arg_hi_offset(cg->rs->arch, v->arg)
-               : sf_arg_lo_offset(cg->rs->arch, v->arg));
-    if (!hi && v->bits == 16) sf_emit(cg->b, BPF_ALU | BPF_AND | BPF_K, 0xffffu);
+    cg_load(cg, hi ? sf_arg_hi_offset(cg->rs->arch, v->arg)
+                   : sf_arg_lo_offset(cg->rs->arch, v->arg));
+    if (!hi && v->bits == 16) cg_op(cg, BPF_ALU | BPF_AND | BPF_K, 0xffffu);
     return;
   case VAL_AND:
   case VAL_OR:
@@ -306,7 +382,7 @@ static sf_label merge(sf_label a, sf_label b) {
 }
 
 static void emit_ja_unless_next(sf_cg *cg, sf_label target, sf_label next) {
-  if (target != next) sf_emit_ja(cg->b, target);
+  if (target != next) cg_ja(cg, target);
 }
 
 /* Emit the branch with A = left word and the right word in K (X_SRC 0)
@@ -315,22 +391,22 @@ static void emit_tri_jumps(sf_cg *cg, tri t, uint16_t src, uint32_t k) {
   sf_label a, b;
   /* {eq} vs {gt, lt} */
   if ((b = merge(t.gt, t.lt)) != CONFLICT && t.eq != NO_TARGET && b != NO_TARGET) {
-    sf_emit_jump(cg->b, BPF_JMP | BPF_JEQ | src, k, t.eq, b);
+    cg_jump(cg, BPF_JMP | BPF_JEQ | src, k, t.eq, b);
     return;
   }
   /* {gt} vs {eq, lt} */
   if ((b = merge(t.eq, t.lt)) != CONFLICT && t.gt != NO_TARGET && b != NO_TARGET) {
-    sf_emit_jump(cg->b, BPF_JMP | BPF_JGT | src, k, t.gt, b);
+    cg_jump(cg, BPF_JMP | BPF_JGT | src, k, t.gt, b);
     return;
   }
   /* {gt, eq} vs {lt} */
   if ((a = merge(t.gt, t.eq)) != CONFLICT && a != NO_TARGET && t.lt != NO_TARGET) {
-    sf_emit_jump(cg->b, BPF_JMP | BPF_JGE | src, k, a, t.lt);
+    cg_jump(cg, BPF_JMP | BPF_JGE | src, k, a, t.lt);
     return;
   }
   /* Three distinct targets: A and the operand stay put across the pair. */
-  sf_emit_jump(cg->b, BPF_JMP | BPF_JGT | src, k, t.gt, SF_NO_LABEL);
-  sf_emit_jump(cg->b, BPF_JMP | BPF_JEQ | src, k, t.eq, t.lt);
+  cg_jump(cg, BPF_JMP | BPF_JGT | src, k, t.gt, SF_NO_LABEL);
+  cg_jump(cg, BPF_JMP | BPF_JEQ | src, k, t.eq, t.lt);
 }
 
 static int is_pow2(uint32_t m) { return m && !(m & (m - 1)); }
@@ -356,12 +432,12 @@ static int try_jset(sf_cg *cg, tri t, const sf_val *l, uint32_t k, int hi,
   }
   if (set == NO_TARGET || clear == NO_TARGET) return 0;
   if (y->kind == VAL_ARG && y->bits == 16 && !hi) {
-    sf_emit(cg->b, BPF_LD | BPF_W | BPF_ABS, sf_arg_lo_offset(cg->rs->arch, y->arg));
+    cg_load(cg, sf_arg_lo_offset(cg->rs->arch, y->arg));
     m &= 0xffffu; /* nonzero: else the half would have folded to 0 */
   } else {
     emit_half(cg, y, hi, slot);
   }
-  sf_emit_jump(cg->b, BPF_JMP | BPF_JSET | BPF_K, m, set, clear);
+  cg_jump(cg, BPF_JMP | BPF_JSET | BPF_K, m, set, clear);
   return 1;
 }
 
@@ -470,7 +546,7 @@ static void emit_cmp(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
   hi.eq = lo1 != NO_TARGET ? lo1 : sf_label_new(cg->b);
   emit_word3(cg, c->lhs, c->rhs, HI, hi, lo1 != NO_TARGET ? next : hi.eq);
   if (lo1 == NO_TARGET) {
-    sf_label_place(cg->b, hi.eq);
+    cg_place(cg, hi.eq);
     emit_word3(cg, c->lhs, c->rhs, LO, lo, next);
   }
 }
@@ -504,7 +580,7 @@ static void emit_cond(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
     }
     sf_label mid = sf_label_new(cg->b);
     emit_cond(cg, c->a, is_and ? mid : t, is_and ? f : mid, mid);
-    sf_label_place(cg->b, mid);
+    cg_place(cg, mid);
     emit_cond(cg, c->b, t, f, next);
     return;
   }
@@ -542,6 +618,39 @@ static int cond_need(const sf_cond *c) {
   }
 }
 
+/* ---- complements ---------------------------------------------------- */
+
+static int cond_equal(const sf_cond *a, const sf_cond *b);
+
+/* Is X structurally the negation of Y (NOT, the complementary operator,
+ * De Morgan)?  A rule whose condition is the negation of an earlier rule's
+ * always matches once reached: the earlier one did not. */
+static int cond_negates(const sf_cond *x, const sf_cond *y) {
+  static const cmp_op neg[] = {[CMP_EQ] = CMP_NE, [CMP_NE] = CMP_EQ,
+                               [CMP_LT] = CMP_GE, [CMP_GE] = CMP_LT,
+                               [CMP_LE] = CMP_GT, [CMP_GT] = CMP_LE};
+  if (x->kind == COND_NOT) return cond_equal(x->a, y);
+  if (y->kind == COND_NOT) return cond_equal(x, y->a);
+  if (x->kind == COND_CMP && y->kind == COND_CMP)
+    return x->op == neg[y->op] && val_equal(x->lhs, y->lhs) &&
+           val_equal(x->rhs, y->rhs);
+  if ((x->kind == COND_AND && y->kind == COND_OR) ||
+      (x->kind == COND_OR && y->kind == COND_AND))
+    return (cond_negates(x->a, y->a) && cond_negates(x->b, y->b)) ||
+           (cond_negates(x->a, y->b) && cond_negates(x->b, y->a));
+  return 0;
+}
+
+/* Does R's condition hold whenever none of the N earlier rules matched?
+ * Only the last few are looked at: linear time on long rule lists. */
+enum { NEGATION_WINDOW = 8 };
+static int follows_from_earlier(const sf_rule *r, const sf_rule *const *earlier,
+                                size_t n) {
+  for (size_t i = n > NEGATION_WINDOW ? n - NEGATION_WINDOW : 0; i < n; i++)
+    if (cond_negates(r->cond, earlier[i]->cond)) return 1;
+  return 0;
+}
+
 /* ---- decisions --------------------------------------------------------- */
 
 int sf_decision_make(sf_cg *cg, const sf_sysrules *sys, sf_decision *out) {
@@ -555,6 +664,7 @@ int sf_decision_make(sf_cg *cg, const sf_sysrules *sys, sf_decision *out) {
   for (size_t i = 0; i < sys->n_rules; i++) {
     const sf_rule *r = &sys->rules[i];
     int v = r->cond ? cond_value(r->cond) : 1;
+    if (v < 0 && cg->opt > 0 && follows_from_earlier(r, rules, n)) v = 1;
     if (v == 0) continue; /* never matches */
     if (v == 1) {
       final = r->action; /* matches always: later rules are dead */
@@ -662,18 +772,137 @@ int sf_decision_equal(const sf_decision *a, const sf_decision *b) {
   return 1;
 }
 
+/* ---- value sets: decisions on one argument word --------------------- *
+ *
+ * When every comparison of a syscall's rules is between the same 16- or
+ * 32-bit argument and constants, the decision is a function of that one
+ * word, constant on the intervals between the constants: it is emitted as
+ * one load and a search over those intervals (tree.c), which may be a
+ * single JSET ({0, 8, 0x20000, 0x20008} is "no bit outside 0x20008"). */
+
+enum { VS_MAX_CONSTS = 64 };
+
+typedef struct vset {
+  int arg, bits; /* the word: argument ARG's low half, BITS 16 or 32 */
+  uint32_t k[2 * VS_MAX_CONSTS + 1];
+  size_t nk;
+} vset;
+
+/* Collect the constants of C if it only compares one word with constants. */
+static int vs_collect(const sf_cond *c, vset *vs) {
+  switch (c->kind) {
+  case COND_TRUE:
+  case COND_FALSE:
+    return 1;
+  case COND_NOT:
+    return vs_collect(c->a, vs);
+  case COND_AND:
+  case COND_OR:
+    return vs_collect(c->a, vs) && vs_collect(c->b, vs);
+  case COND_CMP: {
+    const sf_val *a = c->lhs, *k = c->rhs;
+    if (a->kind == VAL_CONST) {
+      a = c->rhs;
+      k = c->lhs;
+    }
+    if (c->width != 32 || a->kind != VAL_ARG || k->kind != VAL_CONST ||
+        (a->bits != 16 && a->bits != 32) || k->k > 0xffffffffu)
+      return 0;
+    if (vs->arg < 0) {
+      vs->arg = a->arg;
+      vs->bits = a->bits;
+    }
+    if (a->arg != vs->arg || a->bits != vs->bits || vs->nk + 2 > 2 * VS_MAX_CONSTS)
+      return 0;
+    /* The function can only change at k and right after it. */
+    vs->k[vs->nk++] = (uint32_t)k->k;
+    if (k->k < 0xffffffffu) vs->k[vs->nk++] = (uint32_t)k->k + 1;
+    return 1;
+  }
+  }
+  return 0;
+}
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* The action D gives when the word is V. */
+static uint32_t vs_decide(const sf_decision *d, const vset *vs, uint32_t v) {
+  uint64_t args[SF_MAX_ARGS] = {0};
+  args[vs->arg] = v;
+  for (size_t i = 0; i < d->n; i++)
+    if (sf_cond_eval(d->rules[i]->cond, args)) return d->rules[i]->action;
+  return d->final;
+}
+
+/* Segments of D's function of the word, targets indexing *ACTIONS. */
+static size_t vs_segments(sf_cg *cg, const sf_decision *d, vset *vs,
+                          sf_tseg *seg, sf_label *labels) {
+  vs->k[vs->nk++] = 0;
+  qsort(vs->k, vs->nk, sizeof vs->k[0], cmp_u32);
+  size_t n = 0, n_ids = 0;
+  uint32_t ids[2 * VS_MAX_CONSTS + 1];
+  for (size_t i = 0; i < vs->nk; i++) {
+    if (i && vs->k[i] == vs->k[i - 1]) continue;
+    uint32_t act = vs_decide(d, vs, vs->k[i]);
+    size_t id = 0;
+    while (id < n_ids && ids[id] != act) id++;
+    if (id == n_ids) {
+      ids[n_ids] = act;
+      labels[n_ids++] = cg_ret_label(cg, act);
+    }
+    if (n && seg[n - 1].target == (int)id) continue;
+    seg[n] = (sf_tseg){vs->k[i], (int)id, 1, 1};
+    n++;
+  }
+  return n;
+}
+
+/* Emit D as a value set if it is one; returns 0 if it is not. */
+static int emit_value_set(sf_cg *cg, const sf_decision *d) {
+  vset vs;
+  vs.arg = -1;
+  vs.nk = 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (!vs_collect(d->rules[i]->cond, &vs)) return 0;
+  if (vs.arg < 0) return 0;
+  sf_tseg seg[2 * VS_MAX_CONSTS + 1];
+  sf_label labels[2 * VS_MAX_CONSTS + 1];
+  size_t n = vs_segments(cg, d, &vs, seg, labels);
+  sf_tree tree;
+  sf_tree_opts opts = {0, 1};
+  if (sf_tree_build(cg->ctx, seg, n, &opts, &tree) != 0) {
+    cg->failed = 1;
+    return 1;
+  }
+  cg_load(cg, sf_arg_lo_offset(cg->rs->arch, vs.arg));
+  if (vs.bits == 16) cg_op(cg, BPF_ALU | BPF_AND | BPF_K, 0xffffu);
+  sf_tree_emit(cg->b, &tree, labels);
+  cg->a_word = A_UNREACHED;
+  return 1;
+}
+
 /* ---- emitting decisions --------------------------------------------- */
 
 static void emit_decision(sf_cg *cg, const sf_decision *d) {
+  if (cg->opt > 0 && d->n > 0 && emit_value_set(cg, d)) return;
   for (size_t i = 0; i < d->n; i++) {
+    /* Trampolines only add: a program already too long stays so; stop
+     * early rather than emit megabytes of code to refuse. */
+    if (sf_builder_size(cg->b) > SF_BPF_MAXINSNS) {
+      cg->too_long = 1;
+      return;
+    }
     sf_label t = cg_ret_label(cg, d->rules[i]->action);
     int last = i + 1 == d->n;
     sf_label next = last ? NO_TARGET : sf_label_new(cg->b);
     emit_cond(cg, d->rules[i]->cond, t,
               last ? cg_ret_label(cg, d->final) : next, next);
-    if (!last) sf_label_place(cg->b, next);
+    if (!last) cg_place(cg, next);
   }
-  if (d->n == 0) sf_emit_ja(cg->b, cg_ret_label(cg, d->final));
+  if (d->n == 0) cg_ja(cg, cg_ret_label(cg, d->final));
 }
 
 void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys) {
@@ -682,5 +911,10 @@ void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys) {
     cg->failed = 1;
     return;
   }
-  emit_decision(cg, &d);
+  sf_emit_decision(cg, &d);
+}
+
+void sf_emit_decision(sf_cg *cg, const sf_decision *d) {
+  cg->a_word = A_UNKNOWN; /* A holds the syscall number */
+  emit_decision(cg, d);
 }

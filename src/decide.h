@@ -39,6 +39,14 @@ typedef struct sf_cg {
   sf_cg_ret *rets; /* shared RETs in order of first use (deterministic) */
   size_t n_rets, cap_rets;
   int failed; /* out of memory or an internal error while emitting */
+  int too_long; /* emission stopped: past the kernel's instruction limit */
+  /* What A holds where code is being emitted (optimized code only reuses
+   * it): an argument word's offset, or A_UNKNOWN / A_UNREACHED; per label,
+   * the meet over the jumps to it emitted so far (decide.c). */
+  int opt;
+  int a_word;
+  int *lstate;
+  size_t n_lstate;
 } sf_cg;
 
 /* Start a session on builder B. */
@@ -48,6 +56,8 @@ void sf_cg_open(sf_cg *cg, struct sysfence_ctx *ctx, const sf_ruleset *rs,
 /* Emit the decision code for one syscall's rules (A holds nothing useful on
  * entry); every path ends in a RET or a jump to a shared RET. */
 void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys);
+/* The same for a decision already made by sf_decision_make. */
+void sf_emit_decision(sf_cg *cg, const sf_decision *d);
 /* Jump target for a RET of ACTION, shared across the program. */
 sf_label sf_ret_label(sf_cg *cg, uint32_t action);
 

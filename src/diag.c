@@ -46,7 +46,8 @@ void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   /* Past the cap, errors are counted but not kept: one more "too many
    * errors" note says so. */
   ctx->n_errors++;
-  if (ctx->n_errors > SF_MAX_ERRORS) return;
+  ctx->dropping_notes = ctx->n_errors > SF_MAX_ERRORS;
+  if (ctx->dropping_notes) return;
   va_list ap;
   va_start(ap, fmt);
   push_diag(ctx, SYSFENCE_ERROR, loc, fmt, ap);
@@ -55,6 +56,8 @@ void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
 
 void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   ctx->n_warnings++;
+  ctx->dropping_notes = ctx->n_warnings > SF_MAX_WARNINGS;
+  if (ctx->dropping_notes) return;
   va_list ap;
   va_start(ap, fmt);
   push_diag(ctx, SYSFENCE_WARNING, loc, fmt, ap);
@@ -63,8 +66,8 @@ void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
 
 void sf_note(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   /* A note belongs to the diagnostic before it; drop it if that one was
-   * dropped by the error cap. */
-  if (ctx->n_errors > SF_MAX_ERRORS) return;
+   * dropped by a cap. */
+  if (ctx->dropping_notes) return;
   va_list ap;
   va_start(ap, fmt);
   push_diag(ctx, SYSFENCE_NOTE, loc, fmt, ap);
@@ -226,6 +229,9 @@ const char *sysfence_diag_text(const sysfence_ctx *ctx) {
   strbuf b = {0};
   sb_add(&b, "", 0);
   for (size_t i = 0; i < c->n_diags; i++) format_one(&b, &c->diags[i]);
+  if (c->n_warnings > SF_MAX_WARNINGS)
+    sb_printf(&b, "sysfence: note: %zu more warnings not shown\n",
+              c->n_warnings - SF_MAX_WARNINGS);
   if (c->n_errors > SF_MAX_ERRORS)
     sb_printf(&b, "sysfence: note: stopped after %d errors; more errors not "
                   "shown\n", SF_MAX_ERRORS);

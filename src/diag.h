@@ -9,6 +9,9 @@ struct sysfence_ctx;
 
 /* Stop collecting errors after this many: later ones are usually noise. */
 enum { SF_MAX_ERRORS = 20 };
+/* Keep at most this many warnings: a generated policy can draw thousands,
+ * and formatting each would cost more than compiling. */
+enum { SF_MAX_WARNINGS = 100 };
 
 /* Record a diagnostic at LOC (printf-style).  Notes attach to the previous
  * error/warning.  Returns 0, or -1 if out of memory. */

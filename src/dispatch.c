@@ -16,6 +16,7 @@
 #include "context.h"
 #include "decide.h"
 #include "diag.h"
+#include "tree.h"
 
 /* What a range of syscall numbers does. */
 typedef struct target {
@@ -183,6 +184,100 @@ static void emit_tree(dispatch *dp, size_t lo, size_t hi) {
   }
 }
 
+/* ---- step 3, optimized: a weighted search (tree.c) ------------------- */
+
+enum {
+  WEIGHT_SCALE = 4096, /* per real syscall; every range also weighs 1, so
+                          ranges without syscalls only break ties */
+  PATH_SLACK = 4,      /* longest path: a balanced tree's depth + this, */
+  SLACK_MIN_DEPTH = 6, /* for searches at least this deep (below that the
+                          gain in the mean is small and the worst path
+                          matters more) */
+  BIG_BLOCK = 32,      /* rules above which a block's height is not measured */
+  TALL = 64            /* assumed height of a block not measured */
+};
+
+/* Syscalls of the arch's table with numbers in [lo, end). */
+static size_t count_syscalls(const sf_arch *a, uint64_t lo, uint64_t end) {
+  size_t l = 0, h = a->n_syscalls, first;
+  while (l < h) { /* first nr >= lo */
+    size_t m = l + (h - l) / 2;
+    if (a->by_nr[m]->nr < lo) l = m + 1;
+    else h = m;
+  }
+  first = l;
+  h = a->n_syscalls;
+  while (l < h) { /* first nr >= end */
+    size_t m = l + (h - l) / 2;
+    if (a->by_nr[m]->nr < end) l = m + 1;
+    else h = m;
+  }
+  return l - first;
+}
+
+/* Longest path through block I's code, measured on a scratch builder. */
+static int block_height(dispatch *dp, size_t i) {
+  sf_cg *cg = dp->cg;
+  if (dp->blocks[i].d.n > BIG_BLOCK) return TALL;
+  sf_builder *tmp = sf_builder_new(cg->ctx);
+  if (!tmp) return TALL;
+  sf_cg scratch;
+  sf_cg_open(&scratch, cg->ctx, cg->rs, tmp);
+  sf_emit_decision(&scratch, &dp->blocks[i].d);
+  size_t h = sf_builder_longest(tmp, 0);
+  return scratch.failed || h > TALL ? TALL : (int)h;
+}
+
+/* Segments for tree.c: targets 0..n_blocks-1 are the blocks, then one id
+ * per RET action in order of first appearance; LABELS gets their labels. */
+static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
+  sf_cg *cg = dp->cg;
+  size_t n = dp->n_ranges, nb = dp->n_blocks;
+  sf_tseg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
+  int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
+  *labels = sf_alloc(cg->ctx, (nb + n) * sizeof **labels);
+  if (!seg || !heights || !*labels) return NULL;
+  for (size_t i = 0; i < nb; i++) {
+    heights[i] = block_height(dp, i);
+    (*labels)[i] = dp->blocks[i].label;
+  }
+  size_t n_ids = nb;
+  for (size_t i = 0; i < n; i++) {
+    const range *r = &dp->ranges[i];
+    uint64_t end = i + 1 < n ? dp->ranges[i + 1].lo : (uint64_t)1 << 32;
+    seg[i].lo = r->lo;
+    seg[i].weight = WEIGHT_SCALE * count_syscalls(cg->rs->arch, r->lo, end) + 1;
+    if (r->t.is_block) {
+      seg[i].target = (int)r->t.block;
+      seg[i].height = heights[r->t.block];
+      continue;
+    }
+    sf_label l = sf_ret_label(cg, r->t.action);
+    size_t id = nb;
+    while (id < n_ids && (*labels)[id] != l) id++;
+    if (id == n_ids) (*labels)[n_ids++] = l;
+    seg[i].target = (int)id;
+    seg[i].height = 1;
+  }
+  return seg;
+}
+
+static void emit_search(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  sf_label *labels;
+  sf_tseg *seg = make_segments(dp, &labels);
+  sf_tree tree;
+  int depth = 1;
+  while (((size_t)1 << depth) < dp->n_ranges) depth++;
+  int slack = depth >= SLACK_MIN_DEPTH ? PATH_SLACK : 0;
+  sf_tree_opts opts = {depth + 1 + slack, 0};
+  if (!seg || sf_tree_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
+    cg->failed = 1;
+    return;
+  }
+  sf_tree_emit(cg->b, &tree, labels);
+}
+
 /* ---- the program ------------------------------------------------------ */
 
 static void emit_program(dispatch *dp) {
@@ -208,10 +303,11 @@ static void emit_program(dispatch *dp) {
   sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
                sf_ret_label(cg, rs->bad_arch_action));
   sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
-  emit_tree(dp, 0, dp->n_ranges - 1);
-  for (size_t i = 0; i < dp->n_blocks; i++) {
+  if (cg->ctx->opt_level > 0) emit_search(dp);
+  else emit_tree(dp, 0, dp->n_ranges - 1);
+  for (size_t i = 0; i < dp->n_blocks && !cg->too_long; i++) {
     sf_label_place(b, dp->blocks[i].label);
-    sf_gen_decision(cg, dp->blocks[i].sys);
+    sf_emit_decision(cg, &dp->blocks[i].d);
   }
   sf_cg_emit_rets(cg);
 }
@@ -230,6 +326,12 @@ int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
   int rc = build_ranges(&dp);
   if (rc == 0) {
     emit_program(&dp);
+    if (cg.too_long && !cg.failed && !ctx->out_of_memory) {
+      sf_error(ctx, (sf_loc){0}, "the program has over %zu instructions; the "
+               "kernel's limit is %d (BPF_MAXINSNS)", sf_builder_size(b),
+               SF_BPF_MAXINSNS);
+      return -1;
+    }
     if (cg.failed || ctx->out_of_memory) {
       if (!ctx->out_of_memory)
         sf_error(ctx, (sf_loc){0}, "internal error in code generation");

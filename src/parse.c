@@ -18,8 +18,10 @@
 
 static const sf_loc no_loc = {NULL, 0, 0};
 
-/* Read the whole file PATH into the arena (NUL-terminated).  Returns 0, or
- * an errno value. */
+/* Read the whole file PATH into the arena, followed by two NUL bytes (the
+ * lexer scans the text in place, and flex wants two at the end).  A regular
+ * file is read straight into the arena; anything else (a pipe, a device)
+ * through a growing buffer.  Returns 0, or an errno value. */
 static int read_file(sysfence_ctx *ctx, const char *path, char **text,
                      size_t *len) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -34,30 +36,57 @@ static int read_file(sysfence_ctx *ctx, const char *path, char **text,
     close(fd);
     return EISDIR;
   }
-  size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1
-                                                       : 4096;
+  int direct = S_ISREG(st.st_mode) && st.st_size > 0 &&
+               (unsigned long long)st.st_size < ((size_t)-1) / 2;
+  size_t cap = direct ? (size_t)st.st_size : 4096;
   size_t n = 0;
-  char *buf = malloc(cap);
+  char *buf = direct ? sf_alloc(ctx, cap + 2) : malloc(cap + 2);
   if (!buf) {
     close(fd);
     return ENOMEM;
   }
   for (;;) {
     if (n == cap) {
-      char *nb = cap > ((size_t)-1) / 2 ? NULL : realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        close(fd);
-        return ENOMEM;
+      if (direct) {
+        /* All fstat promised is read: at the end of the file, or the file
+         * grew since (then go on in a growing buffer). */
+        char extra[512];
+        ssize_t got = read(fd, extra, sizeof extra);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          if (got == 0) break;
+          int e = errno;
+          close(fd);
+          return e;
+        }
+        char *nb = malloc(2 * cap + sizeof extra + 2);
+        if (!nb) {
+          close(fd);
+          return ENOMEM;
+        }
+        memcpy(nb, buf, n);
+        memcpy(nb + n, extra, (size_t)got);
+        n += (size_t)got;
+        buf = nb;
+        direct = 0;
+        cap = 2 * cap + sizeof extra;
+        continue;
+      } else {
+        char *nb = cap > ((size_t)-1) / 4 ? NULL : realloc(buf, cap * 2 + 2);
+        if (!nb) {
+          free(buf);
+          close(fd);
+          return ENOMEM;
+        }
+        buf = nb;
+        cap *= 2;
       }
-      buf = nb;
-      cap *= 2;
     }
     ssize_t got = read(fd, buf + n, cap - n);
     if (got < 0) {
       if (errno == EINTR) continue;
       int e = errno;
-      free(buf);
+      if (!direct) free(buf);
       close(fd);
       return e;
     }
@@ -65,15 +94,18 @@ static int read_file(sysfence_ctx *ctx, const char *path, char **text,
     n += (size_t)got;
   }
   close(fd);
-  char *copy = sf_alloc(ctx, n + 1);
-  if (!copy) {
+  if (!direct) {
+    char *copy = sf_alloc(ctx, n + 2);
+    if (!copy) {
+      free(buf);
+      return ENOMEM;
+    }
+    memcpy(copy, buf, n);
     free(buf);
-    return ENOMEM;
+    buf = copy;
   }
-  memcpy(copy, buf, n);
-  copy[n] = '\0';
-  free(buf);
-  *text = copy;
+  buf[n] = buf[n + 1] = '\0';
+  *text = buf;
   *len = n;
   return 0;
 }
@@ -101,11 +133,12 @@ static sf_source *new_source(sysfence_ctx *ctx, const char *name,
 
 const sf_source *sf_load_main_source(sysfence_ctx *ctx) {
   if (ctx->input_text) {
-    char *text = sf_alloc(ctx, ctx->input_len + 1);
+    char *text = sf_alloc(ctx, ctx->input_len + 2);
     const char *name =
         sf_strdup(ctx, ctx->input_name ? ctx->input_name : "<string>");
     if (!text || !name) return NULL;
     memcpy(text, ctx->input_text, ctx->input_len);
+    text[ctx->input_len] = text[ctx->input_len + 1] = '\0';
     return new_source(ctx, name, NULL, text, ctx->input_len);
   }
   if (!ctx->input_path) {

@@ -45,28 +45,46 @@ typedef struct policy {
 struct item {
   policy *use;          /* USE: the policy; NULL for a rule */
   sf_loc loc;
-  int skipped;          /* the ON guard leaves out the target arch */
-  int dropped;          /* condition always false, or a foreign number */
-  uint32_t nr;
   const char *name;     /* syscall as written */
   const char *guard;    /* skipped: the guard's architectures */
   const sf_cond *cond;
-  uint32_t action;
   item *next;
+  uint32_t nr;
+  uint32_t action;
+  unsigned char skipped; /* the ON guard leaves out the target arch */
+  unsigned char dropped; /* condition always false, or a foreign number */
 };
+
+/* Values are never changed once made, so equal leaves are shared: one
+ * node per argument and width, and per small constant. */
+enum { SMALL_CONSTS = 256 };
+
+/* A hash table of names (open addressing, in the arena): constants and
+ * policies are looked up for every rule, so not by a list scan. */
+typedef struct symtab {
+  struct sym {
+    const char *name; /* NULL: empty slot */
+    uint32_t hash;
+    void *val;
+  } *v;
+  size_t cap, n;
+} symtab;
 
 typedef struct rstate {
   sysfence_ctx *ctx;
   const sf_arch *arch;
   const ast_top *top;      /* the item being resolved */
-  constant *consts;
-  policy *policies;
+  constant *consts;        /* newest first (the order of suggestions) */
+  policy *policies;        /* newest first */
+  symtab const_tab, policy_tab;
   const char *defining;    /* name of the POLICY being resolved, or NULL */
   int have_default, seen_default;
   uint32_t default_action;
   sf_loc default_loc;
   int quiet;               /* suppress warnings (rules skipped by ON) */
   unsigned gen;
+  sf_val *arg_vals[SF_MAX_ARGS][65]; /* [arg][bits] */
+  sf_val *small_consts[SMALL_CONSTS];
 } rstate;
 
 /* Names of the arguments of the syscall a filter belongs to. */
@@ -113,16 +131,53 @@ static const char *fmt_dec(rstate *st, uint64_t v, int negative) {
 
 /* ---- lookups ---------------------------------------------------------------- */
 
-static constant *find_const(rstate *st, const char *name) {
-  for (constant *c = st->consts; c; c = c->next)
-    if (strcmp(c->name, name) == 0) return c;
+static uint32_t hash_name(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void *sym_find(const symtab *t, const char *name) {
+  if (!t->n) return NULL;
+  uint32_t h = hash_name(name);
+  size_t mask = t->cap - 1;
+  for (size_t i = h & mask; t->v[i].name; i = (i + 1) & mask)
+    if (t->v[i].hash == h && strcmp(t->v[i].name, name) == 0)
+      return t->v[i].val;
   return NULL;
 }
 
+/* Add NAME (not in T yet).  -1 when out of memory. */
+static int sym_add(rstate *st, symtab *t, const char *name, void *val) {
+  if (2 * (t->n + 1) > t->cap) {
+    size_t cap = t->cap ? 2 * t->cap : 16;
+    struct sym *v = sf_alloc(st->ctx, cap * sizeof *v);
+    if (!v) return -1;
+    for (size_t j = 0; j < t->cap; j++) {
+      if (!t->v[j].name) continue;
+      size_t i = t->v[j].hash & (cap - 1);
+      while (v[i].name) i = (i + 1) & (cap - 1);
+      v[i] = t->v[j];
+    }
+    t->v = v;
+    t->cap = cap;
+  }
+  uint32_t h = hash_name(name);
+  size_t mask = t->cap - 1, i = h & mask;
+  while (t->v[i].name) i = (i + 1) & mask;
+  t->v[i].name = name;
+  t->v[i].hash = h;
+  t->v[i].val = val;
+  t->n++;
+  return 0;
+}
+
+static constant *find_const(rstate *st, const char *name) {
+  return sym_find(&st->const_tab, name);
+}
+
 static policy *find_policy(rstate *st, const char *name) {
-  for (policy *p = st->policies; p; p = p->next)
-    if (strcmp(p->name, name) == 0) return p;
-  return NULL;
+  return sym_find(&st->policy_tab, name);
 }
 
 /* Did-you-mean suffix ("; did you mean 'x'?") or "". */
@@ -326,11 +381,25 @@ typedef struct cmpctx {
 } cmpctx;
 
 static sf_val *new_const(rstate *st, uint64_t k) {
+  if (k < SMALL_CONSTS && st->small_consts[k]) return st->small_consts[k];
   sf_val *v = sf_alloc(st->ctx, sizeof *v);
   if (v) {
     v->kind = VAL_CONST;
     v->k = k;
+    if (k < SMALL_CONSTS) st->small_consts[k] = v;
   }
+  return v;
+}
+
+static sf_val *arg_val(rstate *st, int arg, int bits) {
+  sf_val **slot = bits >= 0 && bits <= 64 ? &st->arg_vals[arg][bits] : NULL;
+  if (slot && *slot) return *slot;
+  sf_val *v = sf_alloc(st->ctx, sizeof *v);
+  if (!v) return NULL;
+  v->kind = VAL_ARG;
+  v->arg = arg;
+  v->bits = bits;
+  if (slot) *slot = v;
   return v;
 }
 
@@ -354,14 +423,7 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     return new_const(st, at_width(st, cc, e->value, e->negative, e->loc));
   case AST_IDENT: {
     int i = lookup_arg(tab, e->name);
-    if (i >= 0) {
-      sf_val *v = sf_alloc(ctx, sizeof *v);
-      if (!v) return NULL;
-      v->kind = VAL_ARG;
-      v->arg = i;
-      v->bits = tab->bits[i];
-      return v;
-    }
+    if (i >= 0) return arg_val(st, i, tab->bits[i]);
     constant *c = find_const(st, e->name);
     if (c) return new_const(st, at_width(st, cc, c->value, c->negative, e->loc));
     /* Unknown: suggest among the argument names (aliases included) and the
@@ -820,6 +882,7 @@ static void define_constant(rstate *st, const ast_top *t) {
   c->loc = t->name.loc;
   c->next = st->consts;
   st->consts = c;
+  sym_add(st, &st->const_tab, name, c);
 }
 
 /* ---- the main policy ------------------------------------------------------------ */
@@ -861,21 +924,64 @@ static void expand(rstate *st, policy *p, collect *out) {
   }
 }
 
-typedef struct ordered {
-  item *it;
-  size_t order;
-} ordered;
-
-static int cmp_ordered(const void *a, const void *b) {
-  const ordered *x = a, *y = b;
-  if (x->it->nr != y->it->nr) return x->it->nr < y->it->nr ? -1 : 1;
-  return x->order < y->order ? -1 : x->order > y->order;
-}
-
 static int same_loc(sf_loc a, sf_loc b) {
   if (a.line != b.line || a.col != b.col) return 0;
   if (a.src == b.src) return 1;
   return a.src && b.src && strcmp(a.src->name, b.src->name) == 0;
+}
+
+/* The rules ALL sorted by syscall number, in policy order for each number
+ * (a stable LSD radix sort on the 32-bit number, a byte at a time: linear,
+ * and no comparisons). */
+static item **sort_by_nr(rstate *st, item **all, size_t n) {
+  item **tmp = sf_alloc(st->ctx, (n + 1) * sizeof *tmp);
+  if (!tmp) return NULL;
+  item **from = all, **to = tmp;
+  size_t count[256];
+  for (int shift = 0; shift < 32; shift += 8) {
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++) count[(from[i]->nr >> shift) & 0xff]++;
+    if (count[(from[0]->nr >> shift) & 0xff] == n) continue; /* one digit */
+    size_t sum = 0;
+    for (size_t d = 0; d < 256; d++) {
+      size_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      to[count[(from[i]->nr >> shift) & 0xff]++] = from[i];
+    item **t = from;
+    from = to;
+    to = t;
+  }
+  return from;
+}
+
+/* Locations already warned about as shadowed (a rule reached through two
+ * USEs is reported once): a hash set on line and column. */
+typedef struct locset {
+  sf_loc *v;
+  unsigned char *used;
+  size_t cap;
+} locset;
+
+/* Add LOC; 0 if it was there already, 1 if added, -1 out of memory. */
+static int locset_add(rstate *st, locset *s, size_t max, sf_loc loc) {
+  if (!s->cap) {
+    size_t cap = 16;
+    while (cap < 2 * max) cap *= 2;
+    s->v = sf_alloc(st->ctx, cap * sizeof *s->v);
+    s->used = sf_alloc(st->ctx, cap);
+    if (!s->v || !s->used) return -1;
+    s->cap = cap;
+  }
+  size_t mask = s->cap - 1;
+  size_t i = ((uint32_t)loc.line * 2654435761u ^ (uint32_t)loc.col * 40503u) & mask;
+  for (; s->used[i]; i = (i + 1) & mask)
+    if (same_loc(s->v[i], loc)) return 0;
+  s->used[i] = 1;
+  s->v[i] = loc;
+  return 1;
 }
 
 static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
@@ -886,42 +992,40 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
   if (ctx->out_of_memory) return NULL;
 
   sf_ruleset *rs = sf_alloc(ctx, sizeof *rs);
-  ordered *ord = sf_alloc(ctx, (all.n + 1) * sizeof *ord);
-  sf_loc *warned = sf_alloc(ctx, (all.n + 1) * sizeof *warned);
-  if (!rs || !ord || !warned) return NULL;
+  if (!rs) return NULL;
   rs->arch = st->arch;
   rs->default_action = st->have_default ? st->default_action : SF_RET_KILL_THREAD;
   rs->bad_arch_action = ctx->bad_arch_action;
-  for (size_t i = 0; i < all.n; i++) {
-    ord[i].it = all.rules[i];
-    ord[i].order = i;
+  if (all.n == 0) {
+    rs->sys = sf_alloc(ctx, sizeof *rs->sys);
+    return rs->sys ? rs : NULL;
   }
-  qsort(ord, all.n, sizeof *ord, cmp_ordered);
+  item **ord = sort_by_nr(st, all.rules, all.n);
+  if (!ord) return NULL;
 
   size_t nsys = 0;
   for (size_t i = 0; i < all.n; i++)
-    if (i == 0 || ord[i].it->nr != ord[i - 1].it->nr) nsys++;
+    if (i == 0 || ord[i]->nr != ord[i - 1]->nr) nsys++;
   rs->sys = sf_alloc(ctx, (nsys + 1) * sizeof *rs->sys);
-  if (!rs->sys) return NULL;
-  size_t n_warned = 0;
+  /* Every rule up to the first unconditional one of its syscall is kept. */
+  sf_rule *rules = sf_alloc(ctx, all.n * sizeof *rules);
+  if (!rs->sys || !rules) return NULL;
+  locset warned = {0};
   for (size_t i = 0; i < all.n;) {
     size_t j = i;
-    while (j < all.n && ord[j].it->nr == ord[i].it->nr) j++;
+    while (j < all.n && ord[j]->nr == ord[i]->nr) j++;
     sf_sysrules *s = &rs->sys[rs->n_sys++];
-    s->nr = ord[i].it->nr;
+    s->nr = ord[i]->nr;
     const sf_syscall *known = sf_syscall_by_nr(st->arch, s->nr);
     s->name = known ? known->name : NULL;
-    s->rules = sf_alloc(ctx, (j - i) * sizeof *s->rules);
-    if (!s->rules) return NULL;
+    s->rules = rules;
     const item *stop = NULL;
     for (size_t k = i; k < j; k++) {
-      const item *it = ord[k].it;
+      const item *it = ord[k];
       if (stop) {
-        size_t w;
-        for (w = 0; w < n_warned && !same_loc(warned[w], it->loc); w++) {
-        }
-        if (w == n_warned) {
-          warned[n_warned++] = it->loc;
+        int added = locset_add(st, &warned, all.n, it->loc);
+        if (added < 0) return NULL;
+        if (added) {
           sf_warning(ctx, it->loc, "rule for '%s' can never match",
                      s->name ? s->name : it->name ? it->name : "?");
           sf_note(ctx, stop->loc, "shadowed by the rule at %s:%d:%d",
@@ -936,6 +1040,7 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
       rule->loc = it->loc;
       if (!it->cond) stop = it;
     }
+    rules += s->n_rules;
     i = j;
   }
   return rs;
@@ -976,6 +1081,7 @@ sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
       if (!prev) {
         p->next = st.policies;
         st.policies = p;
+        sym_add(&st, &st.policy_tab, p->name, p);
       }
       break;
     }

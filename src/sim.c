@@ -153,6 +153,12 @@ static int exec_jump(const vm *m, const struct sock_filter *in, size_t *pc,
 uint32_t sf_bpf_run(const struct sock_filter *prog, size_t len,
                     const sf_arch *arch, const sf_seccomp_data *data,
                     size_t *steps) {
+  return sf_bpf_run_trace(prog, len, arch, data, steps, NULL, NULL);
+}
+
+uint32_t sf_bpf_run_trace(const struct sock_filter *prog, size_t len,
+                          const sf_arch *arch, const sf_seccomp_data *data,
+                          size_t *steps, sf_bpf_trace_fn trace, void *user) {
   vm m;
   memset(&m, 0, sizeof m);
   m.big_endian = arch ? arch->big_endian : host_big_endian();
@@ -163,14 +169,12 @@ uint32_t sf_bpf_run(const struct sock_filter *prog, size_t len,
     const struct sock_filter *in = &prog[pc];
     int st = BAD;
     n++;
-    if (in->code == (BPF_RET | BPF_K)) {
-      result = in->k;
+    if (in->code == (BPF_RET | BPF_K) || in->code == (BPF_RET | BPF_A)) {
+      result = in->code == (BPF_RET | BPF_K) ? in->k : m.a;
+      if (trace) trace(user, pc, in, m.a, m.x);
       break;
     }
-    if (in->code == (BPF_RET | BPF_A)) {
-      result = m.a;
-      break;
-    }
+    size_t at = pc;
     /* Codes with bits above the low byte are unknown: "0xff" class. */
     switch ((in->code & ~0xffU) ? 0xff : BPF_CLASS(in->code)) {
     case BPF_ALU:
@@ -185,6 +189,7 @@ uint32_t sf_bpf_run(const struct sock_filter *prog, size_t len,
       pc++;
       break;
     }
+    if (trace) trace(user, at, in, m.a, m.x);
     if (st == RET_ZERO) result = 0;
     if (st != OK) break;
   }

@@ -626,11 +626,13 @@ enum { N_CASES = sizeof cases / sizeof cases[0] };
 
 /* ---- matching ---------------------------------------------------------- */
 
-/* Does the line [S, S+N) match PAT exactly ("<N>": one or more digits)? */
+/* Does the line [S, S+N) match PAT exactly?  "<N>" matches one or more
+ * digits, optionally after "over " (a count the compiler stopped at). */
 static int line_matches(const char *pat, const char *s, size_t n) {
   const char *end = s + n;
   while (*pat) {
     if (strncmp(pat, "<N>", 3) == 0) {
+      if ((size_t)(end - s) > 5 && strncmp(s, "over ", 5) == 0) s += 5;
       if (s == end || *s < '0' || *s > '9') return 0;
       while (s < end && *s >= '0' && *s <= '9') s++;
       pat += 3;

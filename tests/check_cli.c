@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,6 +278,72 @@ START_TEST(cli_check_command) {
   ck_assert_msg(r.out[0] == '\0' && r.err[0] == '\0', "check printed: %s%s", r.out,
                 r.err);
   tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* -O0 gives straightforward code, the default the optimized program; both
+ * must be valid and decide the same calls the same way. */
+START_TEST(cli_optimize_levels) {
+  char *dir = tu_tmpdir();
+  const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
+  char *o0 = path_in(dir, "o0.bpf"), *o1 = path_in(dir, "o1.bpf");
+  tu_result r = sf(NULL, "compile", "-O0", pol, "-o", o0, "--arch", "x86_64", NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", pol, "-o", o1, "--arch", "x86_64", NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  size_t l0, l1;
+  char *b0 = tu_read(o0, &l0), *b1 = tu_read(o1, &l1);
+  ck_assert_msg(l1 < l0, "optimized %zu bytes, -O0 %zu bytes", l1, l0);
+  const char *calls[] = {"read", "socket(40)", "socket(0x100000028)", "unshare(0)",
+                         "personality(8)", "x32:read", "0xffffffff"};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    tu_result a = sf(NULL, "sim", "--arch", "x86_64", o0, calls[i], NULL);
+    tu_result b = sf(NULL, "sim", "--arch", "x86_64", o1, calls[i], NULL);
+    EXPECT_EXIT(a, 0);
+    EXPECT_EXIT(b, 0);
+    /* The action is the first word; the step counts differ. */
+    ck_assert_msg(strncmp(a.out, b.out, strcspn(a.out, " ")) == 0,
+                  "%s: -O0 says %s, -O1 says %s", calls[i], a.out, b.out);
+    tu_result_free(&a);
+    tu_result_free(&b);
+  }
+  r = sf(NULL, "compile", "-O2", pol, "-o", o1, NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_ptr_nonnull(strstr(r.err, "optimization level"));
+  tu_result_free(&r);
+  free(b0);
+  free(b1);
+  free(o0);
+  free(o1);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* -o onto a device or FIFO writes into it: the atomic rename used for
+ * regular files would replace the node (as root, -o /dev/null would turn
+ * /dev/null into a regular file). */
+START_TEST(cli_output_to_device_keeps_node) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *dev = path_in(dir, "null");
+  if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
+    fprintf(stderr, "*** cli_output_to_device_keeps_node: mknod failed (%s): "
+                    "SKIPPING this check ***\n", strerror(errno));
+  } else {
+    tu_result r = sf(NULL, "compile", pol, "-o", dev, NULL);
+    EXPECT_EXIT(r, 0);
+    tu_result_free(&r);
+    struct stat st;
+    ck_assert_int_eq(stat(dev, &st), 0);
+    ck_assert_msg(S_ISCHR(st.st_mode), "the device node was replaced");
+  }
+  free(dev);
   free(pol);
   tu_rmtree(dir);
   free(dir);
@@ -896,6 +963,8 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_format_asm);
   tcase_add_test(tc, cli_determinism);
   tcase_add_test(tc, cli_output_stdout);
+  tcase_add_test(tc, cli_output_to_device_keeps_node);
+  tcase_add_test(tc, cli_optimize_levels);
   tcase_add_test(tc, cli_refuses_terminal);
   tcase_add_test(tc, cli_big_endian_s390x);
   tcase_add_test(tc, cli_include_dirs);

@@ -17,6 +17,7 @@
 #include "bpf.h"
 #include "codegen.h"
 #include "context.h"
+#include "parse.h"
 #include "ruleset.h"
 #include "sysfence.h"
 
@@ -802,12 +803,15 @@ static sf_ruleset *rnd_ruleset(void) {
 }
 
 START_TEST(test_random_rulesets) {
+  sf_ruleset *rs_prev = NULL;
   rng_state = 0x5eed5eed12345678ULL;
   size_t before = n_calls;
   int n_sets = 2500;
-  for (int i = 0; i < n_sets; i++) {
-    sf_ctx_reset(ctx);
-    sf_ruleset *rs = rnd_ruleset();
+  for (int i = 0; i < n_sets * 2; i++) {
+    /* Each rule set twice: straightforward (-O0) and optimized code. */
+    if (i % 2 == 0) sf_ctx_reset(ctx);
+    ctx->opt_level = i % 2;
+    sf_ruleset *rs = i % 2 ? rs_prev : (rs_prev = rnd_ruleset());
     prog p = compile_ok(rs);
     fuzz_args(rs, p, 40);
     /* Numbers: each syscall +-1, boundaries, a foreign arch. */
@@ -830,8 +834,218 @@ START_TEST(test_random_rulesets) {
     check_call(rs, p, &c);
     free(p.insns);
   }
-  fprintf(stderr, "check_codegen: %d random rule sets, %zu calls compared\n",
-          n_sets, n_calls - before);
+  ctx->opt_level = 1;
+  fprintf(stderr, "check_codegen: %d random rule sets at -O0 and -O1, %zu "
+          "calls compared\n", n_sets, n_calls - before);
+}
+END_TEST
+
+/* ---- value sets: rules on one argument word ------------------------- */
+
+/* A comparison of argument ARG (BITS wide) with a constant near the
+ * previous ones, so that intervals touch and overlap. */
+static sf_cond *rnd_word_cmp(int arg, int bits, const uint32_t *ks, size_t nk) {
+  uint32_t k = nk && rnd_below(2) ? ks[rnd_below((uint32_t)nk)] + rnd_below(3) - 1
+                                  : (uint32_t)rnd_const();
+  if (bits == 16 && rnd_below(2)) k &= 0xffff;
+  cmp_op op = (cmp_op)rnd_below(6);
+  return c_cmp(op, v_arg(arg, bits), v_const(k));
+}
+
+/* Conditions over one word: or-lists of comparisons (Kafel's "x == 1, x ==
+ * 2"), sometimes and-ed or negated; a submask set {0, m's bits...} plus an
+ * extra value (personality's shape); or the negation of an earlier rule. */
+static sf_cond *rnd_word_cond(int arg, int bits, uint32_t *ks, size_t *nk,
+                              const sf_cond *earlier) {
+  uint32_t pick = rnd_below(6);
+  if (pick == 0 && earlier) return c_bin(COND_NOT, (sf_cond *)earlier, NULL);
+  if (pick == 1) { /* all submasks of m, plus maybe one more value */
+    uint32_t m = (1u << rnd_below(32)) | (1u << rnd_below(32));
+    if (rnd_below(2)) m |= 1u << rnd_below(32);
+    sf_cond *c = c_cmp(CMP_EQ, v_arg(arg, bits), v_const(0));
+    for (uint32_t sub = m; sub; sub = (sub - 1) & m)
+      c = c_bin(COND_OR, c, c_cmp(CMP_EQ, v_arg(arg, bits), v_const(sub)));
+    if (rnd_below(2))
+      c = c_bin(COND_OR, c, c_cmp(CMP_EQ, v_arg(arg, bits), v_const(rnd_const() & 0xffffffffu)));
+    return c;
+  }
+  size_t n = 1 + rnd_below(5);
+  sf_cond *c = NULL;
+  for (size_t i = 0; i < n; i++) {
+    sf_cond *x = rnd_word_cmp(arg, bits, ks, *nk);
+    if (*nk < 32) ks[(*nk)++] = (uint32_t)x->rhs->k;
+    if (!c) c = x;
+    else c = c_bin(rnd_below(4) ? COND_OR : COND_AND, c, x);
+  }
+  return rnd_below(6) ? c : c_bin(COND_NOT, c, NULL);
+}
+
+static sf_ruleset *rnd_value_set_ruleset(void) {
+  static const char *const arches[] = {"x86_64", "s390x", "i386", "aarch64"};
+  const char *arch = arches[rnd_below(sizeof arches / sizeof arches[0])];
+  rsb b = rs_new(arch, rnd_action(), rnd_action());
+  size_t n = 1 + rnd_below(6);
+  for (size_t i = 0; i < n; i++) {
+    sf_sysrules *s = rs_sys(&b, (uint32_t)(3 * i + rnd_below(2)));
+    int arg = (int)rnd_below(6), bits = rnd_below(3) ? 32 : 16;
+    uint32_t ks[32];
+    size_t nk = 0, nr = 1 + rnd_below(4);
+    const sf_cond *prev = NULL;
+    for (size_t j = 0; j < nr; j++) {
+      sf_cond *c = rnd_word_cond(arg, bits, ks, &nk, prev);
+      rs_rule(s, c, rnd_action());
+      prev = c;
+    }
+    if (rnd_below(2)) rs_rule(s, NULL, rnd_action());
+  }
+  return b.rs;
+}
+
+START_TEST(test_random_value_sets) {
+  rng_state = 0x76a15e7500000001ULL;
+  for (int i = 0; i < 1500; i++) {
+    sf_ctx_reset(ctx);
+    sf_ruleset *rs = rnd_value_set_ruleset();
+    for (int opt = 0; opt <= 1; opt++) {
+      ctx->opt_level = opt;
+      prog p = compile_ok(rs);
+      fuzz_args(rs, p, 60);
+      /* Every value around every constant, on each syscall. */
+      uint64_t vals[MAX_INTERESTING];
+      size_t nv = interesting_values(rs, vals);
+      for (size_t k = 0; k < rs->n_sys; k++) {
+        sf_call c = call_of(rs, rs->sys[k].nr);
+        for (size_t v = 0; v < nv; v++) {
+          for (int a = 0; a < SF_MAX_ARGS; a++) c.args[a] = vals[v];
+          check_call(rs, p, &c);
+        }
+      }
+      free(p.insns);
+    }
+  }
+  ctx->opt_level = 1;
+}
+END_TEST
+
+/* ---- the issue's targets: Docker and Podman defaults ------------------ */
+
+/* Longest path through a program, in instructions (jumps only go forward). */
+static size_t longest_path(prog p) {
+  size_t *l = calloc(p.len, sizeof *l), r;
+  ck_assert_ptr_nonnull(l);
+  for (size_t i = p.len; i-- > 0;) {
+    const struct sock_filter *f = &p.insns[i];
+    if (BPF_CLASS(f->code) == BPF_RET) l[i] = 1;
+    else if (f->code == (BPF_JMP | BPF_JA)) l[i] = 1 + l[i + 1 + f->k];
+    else if (BPF_CLASS(f->code) == BPF_JMP) {
+      size_t a = l[i + 1 + f->jt], b = l[i + 1 + f->jf];
+      l[i] = 1 + (a > b ? a : b);
+    } else l[i] = 1 + l[i + 1];
+  }
+  r = l[0];
+  free(l);
+  return r;
+}
+
+/* The kernel's seccomp_is_const_allow: is NR's verdict a constant ALLOW
+ * (only nr/arch loads, constant jumps, AND, RET ALLOW on its path)? */
+static int kernel_caches(prog p, uint32_t nr, uint32_t arch) {
+  uint32_t a = 0;
+  for (size_t pc = 0; pc < p.len;) {
+    const struct sock_filter *f = &p.insns[pc];
+    size_t next = pc + 1;
+    switch (f->code) {
+    case BPF_LD | BPF_W | BPF_ABS:
+      if (f->k != 0 && f->k != 4) return 0;
+      a = f->k ? arch : nr;
+      break;
+    case BPF_RET | BPF_K: return f->k == SF_RET_ALLOW;
+    case BPF_JMP | BPF_JA: next += f->k; break;
+    case BPF_JMP | BPF_JEQ | BPF_K: next += a == f->k ? f->jt : f->jf; break;
+    case BPF_JMP | BPF_JGE | BPF_K: next += a >= f->k ? f->jt : f->jf; break;
+    case BPF_JMP | BPF_JGT | BPF_K: next += a > f->k ? f->jt : f->jf; break;
+    case BPF_JMP | BPF_JSET | BPF_K: next += (a & f->k) ? f->jt : f->jf; break;
+    case BPF_ALU | BPF_AND | BPF_K: a &= f->k; break;
+    default: return 0;
+    }
+    pc = next;
+  }
+  return 0;
+}
+
+typedef struct shape {
+  size_t insns, worst, cached, uncond_allowed;
+  double mean;
+} shape;
+
+/* Does RS allow NR whatever the arguments?  (Every rule ALLOW, ending in
+ * an unconditional one or in an ALLOW default.) */
+static int always_allowed(const sf_ruleset *rs, uint32_t nr) {
+  for (size_t i = 0; i < rs->n_sys; i++) {
+    if (rs->sys[i].nr != nr) continue;
+    const sf_sysrules *s = &rs->sys[i];
+    for (size_t j = 0; j < s->n_rules; j++) {
+      if (s->rules[j].action != SF_RET_ALLOW) return 0;
+      if (!s->rules[j].cond) return 1;
+    }
+    break;
+  }
+  return rs->default_action == SF_RET_ALLOW;
+}
+
+/* Size, mean path over the arch's syscalls with zero arguments, worst
+ * path, and how many always-allowed syscalls the kernel caches. */
+static shape measure_policy(const char *path) {
+  shape sh = {0, 0, 0, 0, 0};
+  ck_assert_int_eq(sysfence_set_input_path(ctx, path), SYSFENCE_OK);
+  ck_assert_int_eq(sf_ctx_reset(ctx), 0);
+  const sf_source *src = sf_load_main_source(ctx);
+  ast_file *file = src ? sf_parse(ctx, src) : NULL;
+  const sf_ruleset *rs = file ? sf_resolve(ctx, file) : NULL;
+  ck_assert_msg(rs != NULL, "%s: %s", path, sysfence_diag_text(ctx));
+  prog p = compile_ok(rs);
+  const sf_arch *arch = rs->arch;
+  size_t steps_sum = 0;
+  for (size_t i = 0; i < arch->n_syscalls; i++) {
+    sf_seccomp_data d;
+    memset(&d, 0, sizeof d);
+    d.nr = arch->by_nr[i]->nr;
+    d.arch = arch->audit_arch;
+    size_t steps;
+    sf_bpf_run(p.insns, p.len, arch, &d, &steps);
+    steps_sum += steps;
+    if (always_allowed(rs, d.nr)) {
+      sh.uncond_allowed++;
+      sh.cached += (size_t)kernel_caches(p, d.nr, d.arch);
+    }
+  }
+  sh.insns = p.len;
+  sh.mean = (double)steps_sum / (double)arch->n_syscalls;
+  sh.worst = longest_path(p);
+  free(p.insns);
+  fprintf(stderr, "%s: %zu insns, mean %.3f, worst %zu, cached %zu/%zu\n",
+          path, sh.insns, sh.mean, sh.worst, sh.cached, sh.uncond_allowed);
+  return sh;
+}
+
+START_TEST(test_docker_podman_targets) {
+  static const struct {
+    const char *file;
+    size_t insns;
+    double mean;
+    size_t worst;
+  } t[] = {
+      {SHARED_DIR "/corpus/docker-default.kafel", 70, 9.1, 15},
+      {SHARED_DIR "/corpus/podman-default.kafel", 72, 8.8, 15},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    shape sh = measure_policy(t[i].file);
+    ck_assert_uint_le(sh.insns, t[i].insns);
+    ck_assert_double_le(sh.mean, t[i].mean);
+    ck_assert_uint_le(sh.worst, t[i].worst);
+    ck_assert_uint_eq(sh.cached, sh.uncond_allowed);
+    ck_assert_uint_ge(sh.uncond_allowed, 300);
+  }
 }
 END_TEST
 
@@ -883,10 +1097,16 @@ static Suite *codegen_suite(void) {
   tcase_add_test(tc, test_rule_order_and_folding);
   suite_add_tcase(s, tc);
 
+  tc = tcase_create("targets");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_docker_podman_targets);
+  suite_add_tcase(s, tc);
+
   tc = tcase_create("random");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_random_rulesets);
+  tcase_add_test(tc, test_random_value_sets);
   tcase_add_test(tc, test_deterministic);
   suite_add_tcase(s, tc);
   return s;

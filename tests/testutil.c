@@ -84,8 +84,6 @@ tu_result tu_run(char *const argv[], const char *stdin_text) {
   }
   close(in[1]);
   sink s[2] = {{out[0], NULL, 0, 0}, {err[0], NULL, 0, 0}};
-  sink_read(&s[0]);
-  sink_read(&s[1]);
   while (s[0].fd >= 0 || s[1].fd >= 0) {
     struct pollfd p[2] = {{s[0].fd, POLLIN, 0}, {s[1].fd, POLLIN, 0}};
     if (poll(p, 2, -1) < 0 && errno != EINTR) break;
@@ -97,8 +95,8 @@ tu_result tu_run(char *const argv[], const char *stdin_text) {
   waitpid(pid, &st, 0);
   r.exited = WIFEXITED(st);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
-  r.out = s[0].buf;
-  r.err = s[1].buf;
+  r.out = s[0].buf ? s[0].buf : strdup("");
+  r.err = s[1].buf ? s[1].buf : strdup("");
   return r;
 }
 

@@ -1,0 +1,33 @@
+/* exec_arch.c - the architecture lookups sysfence-exec needs, over the
+ * host's table alone.  The loader only ever applies host filters, and its
+ * --dry-run listing names syscalls with the host's numbers; linking arch.c
+ * would pull in every architecture's table (about 1.5 MB).  The generated
+ * file is included here so its tables are visible; the loader is linked
+ * with --gc-sections, which drops the tables nothing refers to. */
+#include "syscalls_gen.c"
+
+#include "host_arch.h"
+
+const sf_arch *sf_arch_host(void) {
+#ifdef SF_HOST_TABLE
+  return &SF_HOST_TABLE;
+#else
+  return NULL;
+#endif
+}
+
+/* As arch.c's. */
+const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr) {
+  if (!arch) return NULL;
+  size_t lo = 0, hi = arch->n_syscalls;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint32_t v = arch->by_nr[mid]->nr;
+    if (v == nr) return arch->by_nr[mid];
+    if (nr < v)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}

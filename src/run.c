@@ -1,0 +1,178 @@
+/* run.c - 'sysfence run POLICY [OPTIONS] -- COMMAND [ARG...]': compile a
+ * policy for the host, install it and exec the command, as sysfence-exec
+ * does with a compiled blob (same checks, same exit statuses). */
+#include "run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <linux/filter.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launch.h"
+#include "sysfence.h"
+
+#define PROG "sysfence run"
+
+static const char run_usage[] =
+    "Usage: sysfence run POLICY [OPTIONS] -- COMMAND [ARG...]\n"
+    "\n"
+    "Compile POLICY ('-': standard input) for the host, install the filter\n"
+    "(no_new_privs, seccomp(2)) and run COMMAND under it.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --arch ARCH    must be the host's (other targets only with --dry-run)\n"
+    "  -I, --include DIR  search DIR for #include files; may be repeated\n"
+    "      --bad-arch ACTION  action for a foreign architecture (default\n"
+    "                     KILL_PROCESS)\n"
+    "      --tsync, --log, --spec-allow  SECCOMP_FILTER_FLAG_TSYNC, _LOG,\n"
+    "                     _SPEC_ALLOW\n"
+    "  -n, --dry-run      compile and print the listing; run nothing\n"
+    "  -h, --help         show this help and exit\n"
+    "\n"
+    "Exit status: COMMAND's own; 125 nothing was run (usage, errors in the\n"
+    "policy, install error); 126 COMMAND not executable; 127 not found.\n";
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "sysfence: run: ");
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'sysfence run --help' for more information.\n");
+  return SF_EXIT_LOADER;
+}
+
+typedef struct run_options {
+  const char *policy, *arch, *bad_arch;
+  const char **includes;
+  size_t n_includes;
+  unsigned flags;
+  int dry_run;
+  char **command;
+} run_options;
+
+static int parse(int argc, char **argv, run_options *o) {
+  static const struct option longs[] = {
+      {"arch", required_argument, NULL, 'a'},
+      {"include", required_argument, NULL, 'I'},
+      {"bad-arch", required_argument, NULL, 'B'},
+      {"tsync", no_argument, NULL, 'T'},
+      {"log", no_argument, NULL, 'L'},
+      {"spec-allow", no_argument, NULL, 'S'},
+      {"dry-run", no_argument, NULL, 'n'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  int dd = sf_launch_split(argc, argv);
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(dd, argv, ":a:I:nh", longs, NULL)) != -1) {
+    switch (c) {
+    case 'a': o->arch = optarg; break;
+    case 'I': o->includes[o->n_includes++] = optarg; break;
+    case 'B': o->bad_arch = optarg; break;
+    case 'T': o->flags |= SYSFENCE_APPLY_TSYNC; break;
+    case 'L': o->flags |= SYSFENCE_APPLY_LOG; break;
+    case 'S': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
+    case 'n': o->dry_run = 1; break;
+    case 'h': fputs(run_usage, stdout); return 0;
+    case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+    default:
+      if (optopt) return usage_error("unknown option '-%c'", optopt);
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  int npos = dd - optind;
+  if (npos == 0) return usage_error("missing POLICY");
+  if (npos > 1) return usage_error("'%s': put the command after '--'", argv[optind + 1]);
+  o->policy = argv[optind];
+  if (dd + 1 < argc) o->command = argv + dd + 1;
+  if (!o->command && !o->dry_run) return usage_error("missing '-- COMMAND'");
+  return -1;
+}
+
+static int configure(sysfence_ctx *ctx, const run_options *o) {
+  if (o->arch) {
+    if (sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
+      return usage_error("unknown architecture '%s' (see 'sysfence arches')", o->arch);
+    /* A filter for another ABI kills the loader's own execve. */
+    const char *host = sysfence_host_arch();
+    if (!o->dry_run && (!host || strcmp(sysfence_get_arch(ctx), host) != 0))
+      return usage_error("--arch %s is not the host's (%s): a filter can only be "
+                         "applied here for the host; use --dry-run to list it",
+                         sysfence_get_arch(ctx), host ? host : "unknown");
+  } else if (!sysfence_host_arch()) {
+    return usage_error("no syscall table for this host; give --arch");
+  }
+  if (o->bad_arch) {
+    uint32_t action;
+    if (sysfence_parse_action(o->bad_arch, &action) != 0)
+      return usage_error("invalid --bad-arch action '%s'", o->bad_arch);
+    sysfence_set_bad_arch_action(ctx, action);
+  }
+  for (size_t i = 0; i < o->n_includes; i++)
+    if (sysfence_add_include_path(ctx, o->includes[i]) != SYSFENCE_OK)
+      return usage_error("%s", strerror(errno));
+  int rc;
+  if (strcmp(o->policy, "-") == 0) {
+    rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
+  } else {
+    FILE *f = fopen(o->policy, "r");
+    if (!f) return usage_error("cannot read '%s': %s", o->policy, strerror(errno));
+    fclose(f);
+    rc = sysfence_set_input_path(ctx, o->policy);
+  }
+  if (rc != SYSFENCE_OK) return usage_error("cannot read input: %s", strerror(errno));
+  return -1;
+}
+
+/* Compile: 0 and *prog filled, or an exit status. */
+static int compile(const run_options *o, sysfence_ctx *ctx, struct sock_fprog *prog) {
+  int rc = configure(ctx, o);
+  if (rc >= 0) return rc;
+  int st = sysfence_compile(ctx, prog);
+  fputs(sysfence_diag_text(ctx), stderr);
+  if (st == SYSFENCE_OK) return 0;
+  fprintf(stderr, "sysfence: run: error: %s; '%s' not run\n",
+          st == SYSFENCE_EPOLICY ? "the policy has errors" : strerror(errno),
+          o->command ? o->command[0] : "nothing");
+  return SF_EXIT_LOADER;
+}
+
+int sf_cli_run(int argc, char **argv) {
+  const char *includes[argc > 0 ? argc : 1];
+  run_options o = {.includes = includes};
+  int rc = parse(argc, argv, &o);
+  if (rc >= 0) return rc;
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return usage_error("%s", strerror(ENOMEM));
+  struct sock_fprog prog = {0};
+  rc = compile(&o, ctx, &prog);
+  if (rc == 0 && o.dry_run) {
+    if (sysfence_emit(ctx, &prog, SYSFENCE_FORMAT_ASM, NULL, stdout) != SYSFENCE_OK ||
+        fflush(stdout) != 0) {
+      fprintf(stderr, "sysfence: run: error: cannot write the listing: %s\n",
+              strerror(errno));
+      rc = SF_EXIT_LOADER;
+    } else {
+      char f[64];
+      fprintf(stderr, "sysfence: run: dry run: %u instructions for %s; flags: %s; "
+                      "nothing installed, %s%s%s\n", (unsigned)prog.len,
+              sysfence_get_arch(ctx), sf_launch_flags_str(o.flags, f, sizeof f),
+              o.command ? "'" : "no command", o.command ? o.command[0] : "",
+              o.command ? "' not run" : "");
+    }
+  } else if (rc == 0) {
+    /* Before anything is installed, so 126/127 do not depend on the filter. */
+    if ((rc = sf_launch_find("sysfence", o.command[0])) < 0)
+      rc = sf_launch_apply("sysfence", &prog, o.flags);
+  }
+  free(prog.filter);
+  sysfence_free(ctx);
+  if (rc >= 0 || o.dry_run) return rc < 0 ? 0 : rc;
+  return sf_launch_exec("sysfence", o.command);
+}

@@ -1,0 +1,785 @@
+/* check_tools.c - the eval, sim and stats commands, through the command
+ * line and through the internal API (call.h, stats.h, sf_bpf_run_trace). */
+#include <check.h>
+#include <linux/filter.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "ast.h"
+#include "bpf.h"
+#include "call.h"
+#include "ruleset.h"
+#include "stats.h"
+#include "sysfence.h"
+#include "testutil.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define MAXARGS 32
+
+#define EXPECT_EXIT(r, code)                                                  \
+  ck_assert_msg((r).exited && (r).status == (code),                           \
+                "expected exit %d, got %s %d\nstdout: %s\nstderr: %s", (code),  \
+                (r).exited ? "exit" : "signal", (r).status, (r).out, (r).err)
+
+/* Run sysfence with the NULL-terminated arguments. */
+static tu_result sf(const char *first, ...) {
+  char *argv[MAXARGS + 2];
+  int n = 0;
+  argv[n++] = (char *)tu_sysfence();
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a && n < MAXARGS; a = va_arg(ap, const char *))
+    argv[n++] = (char *)a;
+  va_end(ap);
+  argv[n] = NULL;
+  return tu_run(argv, NULL);
+}
+
+/* Line numbers matter: the tests check rule locations. */
+static const char *POLICY =
+    "#define MYFD 1\n"                                                     /* 1 */
+    "#define O_CREAT 0x40\n"                                               /* 2 */
+    "POLICY p {\n"                                                         /* 3 */
+    "  ALLOW { read },\n"                                                  /* 4 */
+    "  ERRNO(1) { openat(dirfd, path, flags, mode) { (flags & O_CREAT) != 0 } },\n"
+    "  ALLOW { write(fd, buf, count) { fd == MYFD } }\n"                   /* 6 */
+    "}\n"                                                                  /* 7 */
+    "USE p\n"                                                              /* 8 */
+    "TRAP(7) { SYSCALL[1000] }\n"                                          /* 9 */
+    "DEFAULT ERRNO(38)\n";                                                 /* 10 */
+
+/* ---- internal API helpers ------------------------------------------------ */
+
+typedef struct front {
+  sysfence_ctx *ctx;
+  const sf_ruleset *rs;
+  const ast_file *tree;
+} front;
+
+static front front_end(const char *src, const char *arch) {
+  front f = {sysfence_new(), NULL, NULL};
+  ck_assert_ptr_nonnull(f.ctx);
+  ck_assert_int_eq(sysfence_set_input_string(f.ctx, "p.policy", src), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_arch(f.ctx, arch), SYSFENCE_OK);
+  f.rs = sf_front_end_tree(f.ctx, &f.tree);
+  ck_assert_msg(f.rs != NULL, "%s", sysfence_diag_text(f.ctx));
+  return f;
+}
+
+static sf_call_spec parse_ok(const char *text, const sf_arch *target,
+                             const ast_file *defs) {
+  sf_call_spec spec;
+  char err[256];
+  ck_assert_msg(sf_call_parse(text, target, defs, &spec, err, sizeof err) == 0,
+                "%s: %s", text, err);
+  return spec;
+}
+
+static void parse_fails(const char *text, const ast_file *defs, const char *says) {
+  sf_call_spec spec;
+  char err[256];
+  ck_assert_msg(sf_call_parse(text, sf_arch_by_name("x86_64"), defs, &spec, err,
+                              sizeof err) != 0, "'%s' parsed", text);
+  ck_assert_msg(strstr(err, says) != NULL, "'%s': '%s' lacks '%s'", text, err, says);
+}
+
+/* ---- call syntax --------------------------------------------------------- */
+
+START_TEST(call_syntax) {
+  const sf_arch *x64 = sf_arch_by_name("x86_64");
+  sf_call_spec s = parse_ok("openat(-100, 0, 0x241)", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 257);
+  ck_assert_uint_eq(s.call.arch, 0xc000003eU);
+  ck_assert_str_eq(s.name, "openat");
+  ck_assert(s.call.args[0] == (uint64_t)-100);
+  ck_assert(s.call.args[1] == 0 && s.call.args[2] == 0x241 && s.call.args[3] == 0);
+  s = parse_ok("  read  ", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 0);
+  s = parse_ok("write(010, 0b101, -1, 18446744073709551615, 0x10|1, 7)", x64, NULL);
+  ck_assert(s.call.args[0] == 8 && s.call.args[1] == 5);
+  ck_assert(s.call.args[2] == UINT64_MAX && s.call.args[3] == UINT64_MAX);
+  ck_assert(s.call.args[4] == 0x11 && s.call.args[5] == 7);
+  s = parse_ok("0x101()", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 257);
+  ck_assert_ptr_null(s.name);
+  s = parse_ok("-1", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 0xffffffffU);
+  s = parse_ok("read(-0x8000000000000000)", x64, NULL);
+  ck_assert(s.call.args[0] == (uint64_t)1 << 63);
+}
+END_TEST
+
+START_TEST(call_abi_prefix) {
+  const sf_arch *x64 = sf_arch_by_name("x86_64");
+  sf_call_spec s = parse_ok("x32:read", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 0x40000000U);
+  ck_assert_uint_eq(s.call.arch, 0xc000003eU); /* AUDIT_ARCH_X86_64 */
+  ck_assert_str_eq(s.abi->name, "x32");
+  s = parse_ok("i386:open(1)", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 5);
+  ck_assert_uint_eq(s.call.arch, 0x40000003U); /* AUDIT_ARCH_I386 */
+  ck_assert(s.call.args[0] == 1);
+  s = parse_ok("aarch64:openat", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 56);
+  ck_assert_uint_eq(s.call.arch, 0xc00000b7U);
+  /* A number keeps its value; only the AUDIT_ARCH changes. */
+  s = parse_ok("i386:3", x64, NULL);
+  ck_assert_uint_eq(s.call.nr, 3);
+  ck_assert_uint_eq(s.call.arch, 0x40000003U);
+}
+END_TEST
+
+START_TEST(call_constants) {
+  front f = front_end(POLICY, "x86_64");
+  uint64_t v;
+  ck_assert_int_eq(sf_define_lookup(f.tree, "O_CREAT", &v), 0);
+  ck_assert(v == 0x40);
+  ck_assert_int_eq(sf_define_lookup(f.tree, "NOPE", &v), -1);
+  sf_call_spec s = parse_ok("openat(MYFD, 0, O_CREAT | 1)", f.rs->arch, f.tree);
+  ck_assert(s.call.args[0] == 1 && s.call.args[2] == 0x41);
+  parse_fails("openat(MYFE)", f.tree, "did you mean 'MYFD'?");
+  parse_fails("openat(MYFD)", NULL, "not a number");
+  sysfence_free(f.ctx);
+}
+END_TEST
+
+START_TEST(call_errors) {
+  parse_fails("opnat(1)", NULL, "unknown syscall 'opnat' on x86_64; did you mean 'openat'?");
+  parse_fails("read(1,2,3,4,5,6,7)", NULL, "too many arguments");
+  parse_fails("read(0x)", NULL, "bad number '0x'");
+  parse_fails("read(08)", NULL, "bad number '08'");
+  parse_fails("read(18446744073709551616)", NULL, "bad number");
+  parse_fails("read(-9223372036854775809)", NULL, "bad number");
+  parse_fails("read(1", NULL, "missing ')'");
+  parse_fails("read(1 2)", NULL, "expected ',' or ')'");
+  parse_fails("read(1,)", NULL, "missing argument");
+  parse_fails("read(1) x", NULL, "unexpected 'x'");
+  parse_fails("", NULL, "missing syscall");
+  parse_fails("x33:read", NULL, "unknown architecture 'x33'; did you mean 'x32'?");
+  parse_fails("0x100000000", NULL, "out of range");
+  parse_fails("i386:newfstatat", NULL, "unknown syscall 'newfstatat' on i386");
+}
+END_TEST
+
+/* ---- eval ----------------------------------------------------------------- */
+
+static void expect_explain(const front *f, const char *call, uint32_t action,
+                           const char *why) {
+  sf_call_spec s = parse_ok(call, f->rs->arch, f->tree);
+  char got[300];
+  ck_assert_uint_eq(sf_call_explain(f->rs, &s.call, got, sizeof got), action);
+  ck_assert_msg(strcmp(got, why) == 0, "%s: got '%s', want '%s'", call, got, why);
+}
+
+START_TEST(eval_api) {
+  front f = front_end(POLICY, "x86_64");
+  expect_explain(&f, "openat(-100, 0, O_CREAT)", SF_RET_ERRNO | 1,
+                 "(p.policy:5:14: rule for openat)");
+  expect_explain(&f, "openat(-100, 0, 0x201)", SF_RET_ERRNO | 38, "(default action)");
+  expect_explain(&f, "read", SF_RET_ALLOW, "(p.policy:4:11: rule for read)");
+  expect_explain(&f, "write(MYFD)", SF_RET_ALLOW, "(p.policy:6:11: rule for write)");
+  /* Only the low 32 bits of fd reach the kernel (int fd). */
+  expect_explain(&f, "write(0x100000001)", SF_RET_ALLOW, "(p.policy:6:11: rule for write)");
+  expect_explain(&f, "write(2)", SF_RET_ERRNO | 38, "(default action)");
+  expect_explain(&f, "1000", SF_RET_TRAP | 7, "(p.policy:9:11: rule for SYSCALL[1000])");
+  expect_explain(&f, "x32:read", SF_RET_KILL_PROCESS, "(bad architecture)");
+  expect_explain(&f, "i386:open", SF_RET_KILL_PROCESS, "(bad architecture)");
+  expect_explain(&f, "-1", SF_RET_ERRNO | 38, "(default action)");
+  sysfence_free(f.ctx);
+  /* For x32, x86_64's numbers are the foreign ones. */
+  f = front_end(POLICY, "x32");
+  expect_explain(&f, "read", SF_RET_ALLOW, "(p.policy:4:11: rule for read)");
+  expect_explain(&f, "x32:read", SF_RET_ALLOW, "(p.policy:4:11: rule for read)");
+  expect_explain(&f, "x86_64:read", SF_RET_KILL_PROCESS, "(bad architecture)");
+  sysfence_free(f.ctx);
+  f = front_end(POLICY, "i386");
+  expect_explain(&f, "read", SF_RET_ALLOW, "(p.policy:4:11: rule for read)");
+  expect_explain(&f, "x86_64:read", SF_RET_KILL_PROCESS, "(bad architecture)");
+  sysfence_free(f.ctx);
+}
+END_TEST
+
+START_TEST(eval_cli) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", POLICY);
+  char want[512];
+  tu_result r = sf("eval", "--arch", "x86_64", pol, "openat(-100, 0, 0x241)", NULL);
+  EXPECT_EXIT(r, 0);
+  snprintf(want, sizeof want, "ERRNO(1)  (%s:5:14: rule for openat)\n", pol);
+  ck_assert_str_eq(r.out, want);
+  tu_result_free(&r);
+
+  r = sf("eval", pol, "-a", "x86_64", "write(MYFD, 0, 10)", "write(2)", "x32:read",
+         "i386:open", "--", "-1", NULL);
+  EXPECT_EXIT(r, 0);
+  snprintf(want, sizeof want,
+           "write(MYFD, 0, 10) -> ALLOW  (%s:6:11: rule for write)\n"
+           "write(2) -> ERRNO(38)  (default action)\n"
+           "x32:read -> KILL_PROCESS  (bad architecture)\n"
+           "i386:open -> KILL_PROCESS  (bad architecture)\n"
+           "-1 -> ERRNO(38)  (default action)\n", pol);
+  ck_assert_str_eq(r.out, want);
+  tu_result_free(&r);
+
+  r = sf("eval", "-a", "x86_64", "--bad-arch", "ERRNO(5)", pol, "i386:open", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_str_eq(r.out, "ERRNO(5)  (bad architecture)\n");
+  tu_result_free(&r);
+
+  /* -I: the policy includes a file found through it. */
+  char *sub = tu_tmpdir();
+  char *inc = tu_write(sub, "inc.policy", "#define FD 3\n");
+  char *pol2 = tu_write(dir, "q.policy", "#include \"inc.policy\"\nALLOW { close { fd == FD } }\n");
+  r = sf("eval", "-a", "x86_64", "-I", sub, pol2, "close(FD)", NULL);
+  EXPECT_EXIT(r, 0);
+  snprintf(want, sizeof want, "ALLOW  (%s:2:9: rule for close)\n", pol2);
+  ck_assert_str_eq(r.out, want);
+  tu_result_free(&r);
+  free(inc);
+  free(pol2);
+  tu_rmtree(sub);
+  free(sub);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- sim agrees with eval ------------------------------------------------ */
+
+static const char *const CALLS[] = {
+    "read",        "read(1, 2, 3)",          "write(1)",     "write(0x100000001)",
+    "write(2)",    "openat(-100, 0, 0x241)", "openat(0, 0, 0x201)",
+    "1000",        "999",                    "close",        "-1",
+    "x32:read",    "x32:write(1)",           "i386:open",    "i386:read",
+    "x86_64:read", "aarch64:read",           "0x40000001",
+};
+
+static void sim_matches_eval(const char *arch) {
+  front f = front_end(POLICY, arch);
+  struct sock_fprog prog;
+  ck_assert_int_eq(tu_compile(POLICY, arch, &prog, NULL), SYSFENCE_OK);
+  for (size_t i = 0; i < N_OF(CALLS); i++) {
+    sf_call_spec s = parse_ok(CALLS[i], f.rs->arch, NULL);
+    sf_seccomp_data d = {.nr = s.call.nr, .arch = s.call.arch};
+    memcpy(d.args, s.call.args, sizeof d.args);
+    uint32_t want = sf_ruleset_decide(f.rs, &s.call, NULL);
+    uint32_t got = sf_bpf_run(prog.filter, prog.len, f.rs->arch, &d, NULL);
+    ck_assert_msg(got == want, "%s on %s: sim 0x%08x, eval 0x%08x", CALLS[i],
+                  arch, got, want);
+  }
+  free(prog.filter);
+  sysfence_free(f.ctx);
+}
+
+START_TEST(sim_equals_eval_api) {
+  const char *arches[] = {"x86_64", "x32", "i386", "aarch64", "s390x", "mips", "ppc64le"};
+  for (size_t i = 0; i < N_OF(arches); i++) sim_matches_eval(arches[i]);
+}
+END_TEST
+
+/* The action column of each line of OUT ("call -> ACTION  (...)"). */
+static void actions_of(const char *out, char actions[][32], size_t n) {
+  const char *p = out;
+  for (size_t i = 0; i < n; i++) {
+    const char *arrow = strstr(p, " -> ");
+    ck_assert_ptr_nonnull(arrow);
+    arrow += 4;
+    size_t len = strcspn(arrow, " ");
+    ck_assert_uint_lt(len, 32);
+    memcpy(actions[i], arrow, len);
+    actions[i][len] = '\0';
+    p = strchr(arrow, '\n');
+    ck_assert_ptr_nonnull(p);
+  }
+}
+
+START_TEST(sim_equals_eval_cli) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", POLICY);
+  char bpf[4096];
+  snprintf(bpf, sizeof bpf, "%s/p.bpf", dir);
+  tu_result r = sf("compile", "-a", "s390x", pol, "-o", bpf, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  const char *calls[] = {"read", "write(1)", "write(2)", "openat(1, 2, 0x40)",
+                         "s390:read", "1000", "close"};
+  char *argv_e[16], *argv_s[16];
+  int ne = 0, ns = 0;
+  argv_e[ne++] = argv_s[ns++] = (char *)tu_sysfence();
+  argv_e[ne++] = "eval";
+  argv_s[ns++] = "sim";
+  argv_e[ne++] = argv_s[ns++] = "--arch=s390x";
+  argv_e[ne++] = pol;
+  argv_s[ns++] = bpf;
+  for (size_t i = 0; i < N_OF(calls); i++) argv_e[ne++] = argv_s[ns++] = (char *)calls[i];
+  argv_e[ne] = argv_s[ns] = NULL;
+  tu_result e = tu_run(argv_e, NULL), s = tu_run(argv_s, NULL);
+  EXPECT_EXIT(e, 0);
+  EXPECT_EXIT(s, 0);
+  char ae[N_OF(calls)][32], as[N_OF(calls)][32];
+  actions_of(e.out, ae, N_OF(calls));
+  actions_of(s.out, as, N_OF(calls));
+  for (size_t i = 0; i < N_OF(calls); i++)
+    ck_assert_msg(strcmp(ae[i], as[i]) == 0, "%s: eval %s, sim %s", calls[i], ae[i], as[i]);
+  ck_assert_str_eq(ae[3], "ERRNO(1)");
+  ck_assert_str_eq(ae[4], "KILL_PROCESS");
+  ck_assert_msg(strstr(s.out, "write(1) -> ALLOW  (") != NULL, "%s", s.out);
+  tu_result_free(&e);
+  tu_result_free(&s);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- trace ----------------------------------------------------------------- */
+
+typedef struct counter {
+  size_t calls, last_pc;
+} counter;
+
+static void count_insn(void *user, size_t pc, const struct sock_filter *in,
+                       uint32_t a, uint32_t x) {
+  counter *c = user;
+  (void)in, (void)a, (void)x;
+  ck_assert(c->calls == 0 || pc > c->last_pc); /* jumps only go forward */
+  c->calls++;
+  c->last_pc = pc;
+}
+
+START_TEST(trace_api) {
+  struct sock_fprog prog;
+  ck_assert_int_eq(tu_compile(POLICY, "x86_64", &prog, NULL), SYSFENCE_OK);
+  const sf_arch *x64 = sf_arch_by_name("x86_64");
+  for (size_t i = 0; i < N_OF(CALLS); i++) {
+    sf_call_spec s = parse_ok(CALLS[i], x64, NULL);
+    sf_seccomp_data d = {.nr = s.call.nr, .arch = s.call.arch};
+    memcpy(d.args, s.call.args, sizeof d.args);
+    size_t n1 = 0, n2 = 0;
+    counter c = {0, 0};
+    uint32_t r1 = sf_bpf_run(prog.filter, prog.len, x64, &d, &n1);
+    uint32_t r2 = sf_bpf_run_trace(prog.filter, prog.len, x64, &d, &n2, count_insn, &c);
+    ck_assert_uint_eq(r1, r2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_uint_eq(c.calls, n1);
+    ck_assert_uint_eq(BPF_CLASS(prog.filter[c.last_pc].code), BPF_RET);
+  }
+  free(prog.filter);
+}
+END_TEST
+
+static size_t count_lines(const char *s) {
+  size_t n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+START_TEST(trace_cli) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", POLICY);
+  char bpf[4096];
+  snprintf(bpf, sizeof bpf, "%s/p.bpf", dir);
+  tu_result r = sf("compile", "-a", "x86_64", pol, "-o", bpf, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf("sim", "-a", "x86_64", bpf, "write(1)", "--trace", NULL);
+  EXPECT_EXIT(r, 0);
+  /* The arch check, the nr load, the argument load, the return. */
+  const char *want[] = {"0000: ld [4]", "jeq #0xc000003e", "ld [0]", "; nr",
+                        "ld [16]", "args[0] lo", "ret ALLOW", "A=0x00000001",
+                        "A=0xc000003e X=0x00000000"};
+  for (size_t i = 0; i < N_OF(want); i++)
+    ck_assert_msg(strstr(r.out, want[i]) != NULL, "trace lacks '%s':\n%s", want[i], r.out);
+  /* One line per instruction executed, then the result. */
+  size_t steps = 0;
+  const char *last = strrchr(r.out, '(');
+  ck_assert_ptr_nonnull(last);
+  ck_assert_int_eq(sscanf(last, "(%zu instructions)", &steps), 1);
+  ck_assert_uint_eq(count_lines(r.out), steps + 1);
+  ck_assert_ptr_nonnull(strstr(r.out, "\nALLOW  ("));
+  tu_result_free(&r);
+  r = sf("sim", "-a", "x86_64", bpf, "write(1)", NULL);
+  EXPECT_EXIT(r, 0);
+  char want_line[64];
+  snprintf(want_line, sizeof want_line, "ALLOW  (%zu instructions)\n", steps);
+  ck_assert_str_eq(r.out, want_line);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- stats ------------------------------------------------------------------ */
+
+/* ALLOW { read } DEFAULT KILL, as the x86_64 code generator wrote it when
+ * this test was written (written out here so the hand-computed numbers do
+ * not depend on later changes to the code generator):
+ *   0000: ld [4]                    ; arch
+ *   0001: jeq #0xc000003e jt 2 jf 6 ; AUDIT_ARCH_X86_64
+ *   0002: ld [0]                    ; nr
+ *   0003: jge #1 jt 4 jf 7
+ *   0004: jge #0x40000000 jt 5 jf 8
+ *   0005: jge #0xffffffff jt 8 jf 6
+ *   0006: ret KILL_PROCESS
+ *   0007: ret ALLOW
+ *   0008: ret KILL_THREAD
+ * read (nr 0) runs 0-1-2-3-7: 5 instructions; the other 384 syscalls of
+ * the x86_64 table (all from 1 to 0x3fffffff) run 0-1-2-3-4-8: 6; the mean
+ * is (5 + 384 * 6) / 385 = 5.997...; a foreign arch runs 0-1-6: 3.  read is
+ * the one allowed syscall, and it is cached (only nr and arch loads,
+ * constant jumps, ret ALLOW). */
+static const char *TINY = "ALLOW { read } DEFAULT KILL";
+static const struct sock_filter TINY_PROG[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xc000003e, 0, 4),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 3),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 3),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0xffffffff, 2, 0),
+    BPF_STMT(BPF_RET | BPF_K, SF_RET_KILL_PROCESS),
+    BPF_STMT(BPF_RET | BPF_K, SF_RET_ALLOW),
+    BPF_STMT(BPF_RET | BPF_K, SF_RET_KILL_THREAD),
+};
+
+static void compile_ok(const char *src, const char *arch, struct sock_fprog *p) {
+  char *diags = NULL;
+  ck_assert_msg(tu_compile(src, arch, p, &diags) == SYSFENCE_OK, "%s", diags);
+  free(diags);
+}
+
+static const sf_stats_sys *find_sys(const sf_stats *st, const char *name) {
+  for (size_t i = 0; i < st->n_sys; i++)
+    if (strcmp(st->sys[i].name, name) == 0) return &st->sys[i];
+  ck_abort_msg("%s not in the stats", name);
+  return NULL;
+}
+
+/* Write the raw x86_64 encoding of PROG to DIR/NAME; the path, malloc()ed. */
+static char *write_blob(const char *dir, const char *name,
+                        const struct sock_filter *prog, size_t len) {
+  unsigned char raw[8 * 64];
+  ck_assert_uint_le(len, 64);
+  sf_bpf_encode(prog, len, 0, raw);
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(n);
+  snprintf(path, n, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(raw, 8, len, f), len);
+  fclose(f);
+  return path;
+}
+
+START_TEST(stats_tiny_api) {
+  char why[256];
+  ck_assert_msg(sf_bpf_validate(TINY_PROG, N_OF(TINY_PROG), why, sizeof why) == 0, "%s", why);
+  sf_stats st;
+  const sf_arch *x64 = sf_arch_by_name("x86_64");
+  ck_assert_int_eq(sf_stats_compute(TINY_PROG, N_OF(TINY_PROG), x64, &st), 0);
+  ck_assert_uint_eq(st.len, 9);
+  ck_assert_uint_eq(st.n_sys, x64->n_syscalls);
+  ck_assert_uint_eq(st.n_sys, 385);
+  ck_assert_uint_eq(st.min_steps, 5);
+  ck_assert_uint_eq(st.max_steps, 6);
+  ck_assert_double_eq_tol(st.mean_steps, (5.0 + 384.0 * 6.0) / 385.0, 1e-9);
+  ck_assert_uint_eq(st.worst_steps, 6);
+  ck_assert_uint_eq(st.bad_arch_steps, 3);
+  ck_assert_uint_eq(st.bad_arch_action, SF_RET_KILL_PROCESS);
+  ck_assert_uint_eq(st.n_allowed, 1);
+  ck_assert_uint_eq(st.n_allowed_zero, 1);
+  ck_assert_uint_eq(st.n_cached, 1);
+  ck_assert_uint_eq(st.n_loads_args, 0);
+  ck_assert(find_sys(&st, "read")->cached);
+  ck_assert_uint_eq(find_sys(&st, "read")->steps, 5);
+  ck_assert(!find_sys(&st, "write")->cached);
+  ck_assert_uint_eq(find_sys(&st, "write")->steps, 6);
+  ck_assert_uint_eq(find_sys(&st, "write")->action, SF_RET_KILL_THREAD);
+  sf_stats_free(&st);
+
+  /* Whatever the code generator makes of it now: the same decisions. */
+  struct sock_fprog p;
+  compile_ok(TINY, "x86_64", &p);
+  ck_assert_int_eq(sf_stats_compute(p.filter, p.len, x64, &st), 0);
+  ck_assert_uint_eq(st.n_allowed, 1);
+  ck_assert_uint_eq(st.n_cached, 1);
+  ck_assert(find_sys(&st, "read")->cached);
+  ck_assert_uint_eq(st.n_loads_args, 0);
+  ck_assert_uint_le(st.max_steps, p.len);
+  ck_assert_uint_ge(st.min_steps, 4); /* arch load and check, nr load, ret */
+  sf_stats_free(&st);
+  free(p.filter);
+}
+END_TEST
+
+START_TEST(stats_cache_api) {
+  struct sock_fprog p;
+  compile_ok("ALLOW { read, write { fd == 1 } } DEFAULT KILL", "x86_64", &p);
+  sf_stats st;
+  ck_assert_int_eq(sf_stats_compute(p.filter, p.len, sf_arch_by_name("x86_64"), &st), 0);
+  const sf_stats_sys *rd = find_sys(&st, "read"), *wr = find_sys(&st, "write");
+  ck_assert(rd->cached && rd->allowed && !rd->loads_args);
+  ck_assert(!wr->cached && wr->allowed && wr->loads_args);
+  ck_assert_uint_eq(wr->action, SF_RET_KILL_THREAD); /* fd 0 */
+  ck_assert_uint_eq(st.n_allowed, 2);
+  ck_assert_uint_eq(st.n_allowed_zero, 1);
+  ck_assert_uint_eq(st.n_cached, 1);
+  ck_assert_uint_eq(st.n_loads_args, 1);
+  sf_stats_free(&st);
+  free(p.filter);
+}
+END_TEST
+
+/* The worst path is found by the probes: fd == 1 must hold to reach the
+ * check of the 64-bit count. */
+START_TEST(stats_worst_api) {
+  struct sock_fprog p;
+  compile_ok("ALLOW { write(fd, buf, count) { fd == 1 && count > 0x100000000 } }"
+             " DEFAULT KILL", "x86_64", &p);
+  sf_stats st;
+  ck_assert_int_eq(sf_stats_compute(p.filter, p.len, sf_arch_by_name("x86_64"), &st), 0);
+  const sf_stats_sys *wr = find_sys(&st, "write");
+  ck_assert_uint_gt(wr->worst, wr->steps);
+  ck_assert_uint_eq(st.worst_steps, wr->worst);
+  ck_assert(wr->allowed && wr->action != SF_RET_ALLOW);
+  sf_stats_free(&st);
+  free(p.filter);
+}
+END_TEST
+
+#define LD(k) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, k)
+#define RET(k) BPF_STMT(BPF_RET | BPF_K, k)
+
+START_TEST(const_allow_emulation) {
+  const uint32_t A64 = 0xc000003eU;
+  struct sock_filter plain[] = {LD(4), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, A64, 1, 0),
+                                RET(0), LD(0), BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff),
+                                BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80, 3, 0),
+                                BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 5, 0, 1),
+                                BPF_STMT(BPF_JMP | BPF_JA, 1), RET(SF_RET_ALLOW),
+                                RET(SF_RET_LOG)};
+  ck_assert(sf_const_allow(plain, N_OF(plain), 3, A64));
+  ck_assert(sf_const_allow(plain, N_OF(plain), 0x103, A64)); /* AND 0xff */
+  ck_assert(!sf_const_allow(plain, N_OF(plain), 6, A64));  /* LOG: not ALLOW */
+  ck_assert(!sf_const_allow(plain, N_OF(plain), 0x80, A64));
+  ck_assert(!sf_const_allow(plain, N_OF(plain), 3, 0x40000003U));
+  /* An argument load, RET A, X, running off the end: never cached. */
+  struct sock_filter args[] = {LD(16), RET(SF_RET_ALLOW)};
+  struct sock_filter ret_a[] = {BPF_STMT(BPF_LD | BPF_IMM, SF_RET_ALLOW),
+                                BPF_STMT(BPF_RET | BPF_A, 0)};
+  struct sock_filter x[] = {LD(0), BPF_STMT(BPF_MISC | BPF_TAX, 0), RET(SF_RET_ALLOW)};
+  struct sock_filter off_end[] = {LD(0)};
+  ck_assert(!sf_const_allow(args, N_OF(args), 0, A64));
+  ck_assert(!sf_const_allow(ret_a, N_OF(ret_a), 0, A64));
+  ck_assert(!sf_const_allow(x, N_OF(x), 0, A64));
+  ck_assert(!sf_const_allow(off_end, N_OF(off_end), 0, A64));
+  /* An argument load after the decision does not matter. */
+  struct sock_filter late[] = {LD(0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0),
+                               RET(SF_RET_ALLOW), LD(16), RET(SF_RET_ALLOW)};
+  ck_assert(sf_const_allow(late, N_OF(late), 0, A64));
+  ck_assert(!sf_const_allow(late, N_OF(late), 1, A64));
+}
+END_TEST
+
+START_TEST(stats_x32_never_cached) {
+  struct sock_fprog p;
+  compile_ok("ALLOW { read } DEFAULT KILL", "x32", &p);
+  sf_stats st;
+  ck_assert_int_eq(sf_stats_compute(p.filter, p.len, sf_arch_by_name("x32"), &st), 0);
+  ck_assert_uint_eq(st.n_allowed, 1);
+  ck_assert_uint_eq(st.n_cached, 0);
+  ck_assert(sf_const_allow(p.filter, p.len, 0x40000000U, 0xc000003eU));
+  sf_stats_free(&st);
+  free(p.filter);
+}
+END_TEST
+
+START_TEST(stats_cli) {
+  char *dir = tu_tmpdir();
+  char *tiny = write_blob(dir, "tiny.bpf", TINY_PROG, N_OF(TINY_PROG));
+  char *cache = tu_write(dir, "cache.policy",
+                         "ALLOW { read, write { fd == 1 } } DEFAULT KILL\n");
+  tu_result r = sf("stats", "-a", "x86_64", tiny, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *want[] = {"program:     9 instructions (x86_64)\n",
+                        "shortest 5, longest 6, mean 6.00 instructions",
+                        "worst path:  6 instructions",
+                        "bad arch:    3 instructions (KILL_PROCESS)\n",
+                        "allowed:     1 syscalls (1 with all arguments zero)\n",
+                        "cached:      1 always allowed",
+                        "not cached:  (none)\n",
+                        "arg checks:  0 syscalls"};
+  for (size_t i = 0; i < N_OF(want); i++)
+    ck_assert_msg(strstr(r.out, want[i]) != NULL, "lacks '%s':\n%s", want[i], r.out);
+  tu_result_free(&r);
+
+  r = sf("stats", "-a", "x86_64", cache, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "cached:      1 always") != NULL, "%s", r.out);
+  ck_assert_msg(strstr(r.out, "not cached:  write\n") != NULL, "%s", r.out);
+  ck_assert_msg(strstr(r.out, "allowed:     2 syscalls (1 with") != NULL, "%s", r.out);
+  tu_result_free(&r);
+  free(tiny);
+  free(cache);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* Same numbers for a policy and for its compiled blob, in each mode. */
+START_TEST(stats_blob_equals_policy) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", POLICY);
+  char bpf[4096];
+  snprintf(bpf, sizeof bpf, "%s/p.bpf", dir);
+  const char *arches[] = {"x86_64", "ppc64"};
+  for (size_t i = 0; i < N_OF(arches); i++) {
+    tu_result c = sf("compile", "-a", arches[i], pol, "-o", bpf, NULL);
+    EXPECT_EXIT(c, 0);
+    tu_result a = sf("stats", "-a", arches[i], pol, NULL);
+    tu_result b = sf("stats", "-a", arches[i], bpf, NULL);
+    tu_result a2 = sf("stats", "-a", arches[i], "--policy", pol, NULL);
+    tu_result b2 = sf("stats", "-a", arches[i], "--blob", bpf, NULL);
+    EXPECT_EXIT(a, 0);
+    EXPECT_EXIT(b, 0);
+    ck_assert_str_eq(a.out, b.out);
+    ck_assert_str_eq(a.out, a2.out);
+    ck_assert_str_eq(a.out, b2.out);
+    ck_assert_msg(strstr(a.out, "openat (") && strstr(a.out, "write ("), "%s", a.out);
+    tu_result_free(&a);
+    tu_result_free(&b);
+    tu_result_free(&a2);
+    tu_result_free(&b2);
+    tu_result_free(&c);
+  }
+  /* The wrong override: a policy is no blob, a blob no policy. */
+  tu_result r = sf("stats", "--blob", pol, NULL);
+  EXPECT_EXIT(r, 1);
+  tu_result_free(&r);
+  r = sf("stats", "--policy", "-a", "ppc64", bpf, NULL);
+  EXPECT_EXIT(r, 1);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- errors -------------------------------------------------------------- */
+
+START_TEST(tool_errors) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", POLICY);
+  char *bad = tu_write(dir, "bad.policy", "ALLOW { opneat }\n");
+  /* One instruction with an unknown opcode: a blob, but invalid. */
+  char *inv = tu_write(dir, "inv.bpf", "ABCDEFGH");
+  char *odd = tu_write(dir, "odd.bpf", "1234567");
+  char bpf[4096];
+  snprintf(bpf, sizeof bpf, "%s/p.bpf", dir);
+  tu_result c = sf("compile", "-a", "x86_64", pol, "-o", bpf, NULL);
+  EXPECT_EXIT(c, 0);
+  tu_result_free(&c);
+  struct {
+    const char *args[7];
+    int status;
+    const char *says;
+  } cases[] = {
+      {{"eval", pol, "opnat(1)"}, 2, "did you mean 'openat'?"},
+      {{"eval", pol, "read", "read(1,2,3,4,5,6,7)"}, 2, "too many arguments"},
+      {{"eval", pol, "read(0x)"}, 2, "bad number '0x'"},
+      {{"eval", pol, "read(NOPE)"}, 2, "NOPE"},
+      {{"eval", pol}, 2, "missing call"},
+      {{"eval"}, 2, "missing input"},
+      {{"eval", "--trace", pol, "read"}, 2, "--trace"},
+      {{"eval", "-a", "vax", pol, "read"}, 2, "vax"},
+      {{"eval", bad, "read"}, 1, "opneat"},
+      {{"eval", "/nonexistent/x.policy", "read"}, 2, "x.policy"},
+      {{"sim", inv, "read"}, 1, "invalid seccomp filter"},
+      {{"sim", odd, "read"}, 1, "8-byte"},
+      {{"sim", bpf}, 2, "missing call"},
+      {{"sim", bpf, "read(MYFD)"}, 2, "MYFD"},
+      {{"sim", "-I", dir, bpf, "read"}, 2, "--include"},
+      {{"sim", "/nonexistent/x.bpf", "read"}, 2, "x.bpf"},
+      {{"stats", bad}, 1, "opneat"},
+      {{"stats", inv, "--blob"}, 1, "invalid seccomp filter"},
+      {{"stats", pol, pol}, 2, "too many"},
+      {{"stats", "-a", "vax", pol}, 2, "vax"},
+      {{"stats", "/nonexistent/x.bpf"}, 2, "x.bpf"},
+  };
+  for (size_t i = 0; i < N_OF(cases); i++) {
+    const char *const *a = cases[i].args;
+    tu_result r = sf(a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL);
+    ck_assert_msg(r.exited && r.status == cases[i].status,
+                  "case %zu (%s): exit %d, want %d\n%s", i, a[0], r.status,
+                  cases[i].status, r.err);
+    ck_assert_msg(strstr(r.err, cases[i].says) != NULL, "case %zu: stderr lacks '%s': %s",
+                  i, cases[i].says, r.err);
+    ck_assert_msg(cases[i].status != 2 || r.out[0] == '\0', "case %zu printed: %s", i, r.out);
+    tu_result_free(&r);
+  }
+  free(pol);
+  free(bad);
+  free(inv);
+  free(odd);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(tool_help) {
+  tu_result r = sf("--help", NULL);
+  EXPECT_EXIT(r, 0);
+  const char *want[] = {"eval POLICY CALL", "sim FILE.bpf CALL", "stats FILE",
+                        "--trace", "--blob", "--policy", "x32:read", "i386:open"};
+  for (size_t i = 0; i < N_OF(want); i++)
+    ck_assert_msg(strstr(r.out, want[i]) != NULL, "help lacks '%s'", want[i]);
+  tu_result_free(&r);
+}
+END_TEST
+
+static Suite *tools_suite(void) {
+  Suite *s = suite_create("tools");
+  TCase *tc = tcase_create("api");
+  tcase_add_test(tc, call_syntax);
+  tcase_add_test(tc, call_abi_prefix);
+  tcase_add_test(tc, call_constants);
+  tcase_add_test(tc, call_errors);
+  tcase_add_test(tc, eval_api);
+  tcase_add_test(tc, sim_equals_eval_api);
+  tcase_add_test(tc, trace_api);
+  tcase_add_test(tc, stats_tiny_api);
+  tcase_add_test(tc, stats_cache_api);
+  tcase_add_test(tc, stats_worst_api);
+  tcase_add_test(tc, const_allow_emulation);
+  tcase_add_test(tc, stats_x32_never_cached);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("cli");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, eval_cli);
+  tcase_add_test(tc, sim_equals_eval_cli);
+  tcase_add_test(tc, trace_cli);
+  tcase_add_test(tc, stats_cli);
+  tcase_add_test(tc, stats_blob_equals_policy);
+  tcase_add_test(tc, tool_errors);
+  tcase_add_test(tc, tool_help);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  if (access(tu_sysfence(), X_OK) != 0) {
+    fprintf(stderr, "check_tools: %s is not an executable\n", tu_sysfence());
+    return 99;
+  }
+  SRunner *sr = srunner_create(tools_suite());
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
