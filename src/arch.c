@@ -87,21 +87,6 @@ const sf_syscall *sf_syscall_by_name(const sf_arch *arch, const char *name) {
   return NULL;
 }
 
-const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr) {
-  if (!arch) return NULL;
-  size_t lo = 0, hi = arch->n_syscalls;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    uint32_t v = arch->by_nr[mid]->nr;
-    if (v == nr) return arch->by_nr[mid];
-    if (nr < v)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return NULL;
-}
-
 int sf_is_known_syscall_or_arg(const char *name) {
   if (!name) return 0;
   size_t lo = 0, hi = sf_gen_n_known_names;

@@ -22,7 +22,7 @@ uint64_t sf_val_eval(const sf_val *v, const uint64_t args[SF_MAX_ARGS]) {
   return 0;
 }
 
-static int compare(cmp_op op, uint64_t l, uint64_t r) {
+int sf_cmp_holds(cmp_op op, uint64_t l, uint64_t r) {
   switch (op) {
   case CMP_EQ: return l == r;
   case CMP_NE: return l != r;
@@ -39,7 +39,8 @@ int sf_cond_eval(const sf_cond *c, const uint64_t args[SF_MAX_ARGS]) {
   case COND_TRUE: return 1;
   case COND_FALSE: return 0;
   case COND_CMP:
-    return compare(c->op, sf_val_eval(c->lhs, args), sf_val_eval(c->rhs, args));
+    return sf_cmp_holds(c->op, sf_val_eval(c->lhs, args),
+                        sf_val_eval(c->rhs, args));
   case COND_AND: return sf_cond_eval(c->a, args) && sf_cond_eval(c->b, args);
   case COND_OR: return sf_cond_eval(c->a, args) || sf_cond_eval(c->b, args);
   case COND_NOT: return !sf_cond_eval(c->a, args);

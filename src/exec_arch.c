@@ -15,19 +15,3 @@ const sf_arch *sf_arch_host(void) {
   return NULL;
 #endif
 }
-
-/* As arch.c's. */
-const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr) {
-  if (!arch) return NULL;
-  size_t lo = 0, hi = arch->n_syscalls;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    uint32_t v = arch->by_nr[mid]->nr;
-    if (v == nr) return arch->by_nr[mid];
-    if (nr < v)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return NULL;
-}

@@ -231,31 +231,18 @@ static const command cmd_stats = {"stats", "aIBOPLhV", 0, 0};
 static int configure_options(sysfence_ctx *ctx, const options *o) {
   if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
     return usage_error("unknown architecture '%s' (see 'sysfence arches')", o->arch);
-  if (o->bad_arch) {
-    uint32_t action;
-    if (sysfence_parse_action(o->bad_arch, &action) != 0)
-      return usage_error("invalid --bad-arch action '%s'", o->bad_arch);
-    sysfence_set_bad_arch_action(ctx, action);
-  }
-  for (size_t i = 0; i < o->n_includes; i++)
-    if (sysfence_add_include_path(ctx, o->includes[i]) != SYSFENCE_OK)
-      return usage_error("%s", strerror(errno));
+  char why[512];
+  if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
+                         sizeof why) != 0)
+    return usage_error("%s", why);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
   return -1;
 }
 
 static int configure_input(sysfence_ctx *ctx, const options *o) {
-  int rc;
-  if (strcmp(o->input, "-") == 0) {
-    rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
-  } else {
-    /* An unreadable input is a usage error (exit 2), not a policy error. */
-    FILE *f = fopen(o->input, "r");
-    if (!f) return usage_error("cannot read '%s': %s", o->input, strerror(errno));
-    fclose(f);
-    rc = sysfence_set_input_path(ctx, o->input);
-  }
-  if (rc != SYSFENCE_OK) return usage_error("cannot read input: %s", strerror(errno));
+  char why[512];
+  if (sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
+    return usage_error("%s", why);
   return -1;
 }
 

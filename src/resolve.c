@@ -481,18 +481,6 @@ static sf_cond *new_cond(rstate *st, cond_kind kind) {
   return c;
 }
 
-static int compare_const(cmp_op op, uint64_t l, uint64_t r) {
-  switch (op) {
-  case CMP_EQ: return l == r;
-  case CMP_NE: return l != r;
-  case CMP_LT: return l < r;
-  case CMP_LE: return l <= r;
-  case CMP_GT: return l > r;
-  case CMP_GE: return l >= r;
-  }
-  return 0;
-}
-
 /* x OP k with x in [0, max]: 1 always true, 0 always false, -1 unknown. */
 static int fold_bound(cmp_op op, uint64_t max, uint64_t k) {
   switch (op) {
@@ -529,7 +517,7 @@ static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
   cmp_op op = ops[e->op];
   int v = -1;
   if (l->kind == VAL_CONST && r->kind == VAL_CONST)
-    v = compare_const(op, l->k, r->k);
+    v = sf_cmp_holds(op, l->k, r->k);
   else if (r->kind == VAL_CONST)
     v = fold_bound(op, val_max(l), r->k);
   else if (l->kind == VAL_CONST)

@@ -78,6 +78,8 @@ typedef struct sf_call {
 uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_call *call,
                            const sf_rule **why);
 int sf_cond_eval(const sf_cond *c, const uint64_t args[SF_MAX_ARGS]);
+/* Does L OP R hold (unsigned 64-bit)? */
+int sf_cmp_holds(cmp_op op, uint64_t l, uint64_t r);
 uint64_t sf_val_eval(const sf_val *v, const uint64_t args[SF_MAX_ARGS]);
 
 #endif

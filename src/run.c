@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "launch.h"
 #include "sysfence.h"
 
@@ -108,25 +109,11 @@ static int configure(sysfence_ctx *ctx, const run_options *o) {
   } else if (!sysfence_host_arch()) {
     return usage_error("no syscall table for this host; give --arch");
   }
-  if (o->bad_arch) {
-    uint32_t action;
-    if (sysfence_parse_action(o->bad_arch, &action) != 0)
-      return usage_error("invalid --bad-arch action '%s'", o->bad_arch);
-    sysfence_set_bad_arch_action(ctx, action);
-  }
-  for (size_t i = 0; i < o->n_includes; i++)
-    if (sysfence_add_include_path(ctx, o->includes[i]) != SYSFENCE_OK)
-      return usage_error("%s", strerror(errno));
-  int rc;
-  if (strcmp(o->policy, "-") == 0) {
-    rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
-  } else {
-    FILE *f = fopen(o->policy, "r");
-    if (!f) return usage_error("cannot read '%s': %s", o->policy, strerror(errno));
-    fclose(f);
-    rc = sysfence_set_input_path(ctx, o->policy);
-  }
-  if (rc != SYSFENCE_OK) return usage_error("cannot read input: %s", strerror(errno));
+  char why[512];
+  if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
+                         sizeof why) != 0 ||
+      sf_cli_set_input(ctx, o->policy, why, sizeof why) != 0)
+    return usage_error("%s", why);
   return -1;
 }
 

@@ -1,0 +1,47 @@
+/* cli.c - options shared by the sysfence commands (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
+                       const char *const *includes, size_t n_includes,
+                       char *why, size_t why_size) {
+  if (bad_arch) {
+    uint32_t action;
+    if (sysfence_parse_action(bad_arch, &action) != 0) {
+      snprintf(why, why_size, "invalid --bad-arch action '%s'", bad_arch);
+      return -1;
+    }
+    sysfence_set_bad_arch_action(ctx, action);
+  }
+  for (size_t i = 0; i < n_includes; i++)
+    if (sysfence_add_include_path(ctx, includes[i]) != SYSFENCE_OK) {
+      snprintf(why, why_size, "%s", strerror(errno));
+      return -1;
+    }
+  return 0;
+}
+
+int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
+                     size_t why_size) {
+  int rc;
+  if (strcmp(path, "-") == 0) {
+    rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
+  } else {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+      snprintf(why, why_size, "cannot read '%s': %s", path, strerror(errno));
+      return -1;
+    }
+    fclose(f);
+    rc = sysfence_set_input_path(ctx, path);
+  }
+  if (rc != SYSFENCE_OK) {
+    snprintf(why, why_size, "cannot read input: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
