@@ -443,6 +443,12 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     sf_error(ctx, e->loc,
              "'%s' is neither an argument of %s nor a constant%s", e->name,
              tab->what, hint);
+    /* No close name: say what the arguments are called. */
+    if (!*hint && tab->n > 0 && names) {
+      for (int a = 0; a < tab->n; a++) names[a] = tab->names[a];
+      sf_note(ctx, e->loc, "the arguments of %s are: %s", tab->what,
+              join(st, names, (size_t)tab->n));
+    }
     cc->failed = 1;
     return NULL;
   }
