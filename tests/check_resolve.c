@@ -553,6 +553,13 @@ START_TEST(test_arg_names) {
   fails("x86_64", "#define FD_MAX 10\nALLOW { read { fd < FD_MAXX } }");
   ERR(2, col("FD_MAXX"),
       "'FD_MAXX' is neither an argument of 'read' nor a constant; did you mean 'FD_MAX'?");
+  /* No close name: a note lists the arguments (and none for a close one). */
+  fails("x86_64", "ALLOW { clone { flags == 1 } }");
+  ERR(1, col("flags"), "'flags' is neither an argument of 'clone' nor a constant");
+  NOTE(1, col("flags"), "the arguments of 'clone' are: clone_flags, newsp, "
+                        "parent_tidptr, child_tidptr, tls");
+  fails("x86_64", "ALLOW { read { fdd == 1 } }");
+  ck_assert_uint_eq(count(SYSFENCE_NOTE), 0);
   /* Unknown signature: names must be declared, 64 bits. */
   rs = ok("x86_64", "ALLOW { tuxcall(x) { x == 1 } }");
   ck_assert_int_eq(rs->sys[0].rules[0].cond->lhs->bits, 64);
