@@ -17,11 +17,9 @@ add() { # add FILE: copy FILE into the corpus under its hash
   [ -e "$out/seed-$h" ] || cp "$1" "$out/seed-$h"
 }
 
-n=0
-for f in $(find "$shared/corpus/kafel" "$srcdir/policies" -type f -name '*.policy' 2>/dev/null | LC_ALL=C sort); do
-  add "$f"
-  n=$((n + 1))
-done
+n=$(find "$shared/corpus/kafel" "$srcdir/policies" -type f -name '*.policy' 2>/dev/null | wc -l)
+find "$shared/corpus/kafel" "$srcdir/policies" -type f -name '*.policy' 2>/dev/null |
+  LC_ALL=C sort | while IFS= read -r f; do add "$f"; done
 [ "$n" -gt 0 ] || echo "make-corpus.sh: warning: no policies found under $shared/corpus/kafel or $srcdir/policies" >&2
 
 # Snippets: one construct each, valid and invalid, so that mutations start
