@@ -90,6 +90,8 @@ typedef struct sf_lexer_state {
   int dir_bad;
   /* Start of the block comment being read. */
   sf_loc comment_loc;
+  /* The last NUL byte seen (NUL runs are reported once). */
+  sf_loc last_nul;
   /* An unterminated comment ended the input: no "unexpected end of
    * file" on top of it. */
   int quiet_eof;

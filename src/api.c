@@ -131,6 +131,11 @@ int sysfence_set_input_file(sysfence_ctx *ctx, const char *name, FILE *f) {
     size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
     if (got == 0) break;
+    if (len > SF_MAX_SOURCE_SIZE) {
+      free(buf);
+      errno = EFBIG;
+      return SYSFENCE_ESYSTEM;
+    }
   }
   int rc = ferror(f) ? SYSFENCE_ESYSTEM : set_text(ctx, name, buf, len);
   free(buf);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
                        const char *const *includes, size_t n_includes,
@@ -32,6 +33,12 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
     rc = sysfence_set_input_file(ctx, "<stdin>", stdin);
   } else {
     FILE *f = fopen(path, "r");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+      fclose(f);
+      f = NULL;
+      errno = EISDIR;
+    }
     if (!f) {
       snprintf(why, why_size, "cannot read '%s': %s", path, strerror(errno));
       return -1;

@@ -36,6 +36,10 @@ static int read_file(sysfence_ctx *ctx, const char *path, char **text,
     close(fd);
     return EISDIR;
   }
+  if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > SF_MAX_SOURCE_SIZE) {
+    close(fd);
+    return EFBIG;
+  }
   int direct = S_ISREG(st.st_mode) && st.st_size > 0 &&
                (unsigned long long)st.st_size < ((size_t)-1) / 2;
   size_t cap = direct ? (size_t)st.st_size : 4096;
@@ -72,6 +76,12 @@ static int read_file(sysfence_ctx *ctx, const char *path, char **text,
         cap = 2 * cap + sizeof extra;
         continue;
       } else {
+        /* A device such as /dev/zero never ends: give up at the limit. */
+        if (n > SF_MAX_SOURCE_SIZE) {
+          free(buf);
+          close(fd);
+          return EFBIG;
+        }
         char *nb = cap > ((size_t)-1) / 4 ? NULL : realloc(buf, cap * 2 + 2);
         if (!nb) {
           free(buf);

@@ -9,6 +9,8 @@ struct sysfence_ctx;
 
 /* Maximum #include nesting and expression nesting (clear errors beyond). */
 enum { SF_MAX_INCLUDE_DEPTH = 16, SF_MAX_EXPR_DEPTH = 200 };
+/* Largest policy file read (a sanity bound: /dev/zero never ends). */
+#define SF_MAX_SOURCE_SIZE ((size_t)128 << 20)
 
 /* Load the context's input (string or path) as the main source.  NULL on
  * failure (diagnostic recorded). */

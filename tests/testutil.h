@@ -8,6 +8,19 @@
 
 #include "sysfence.h"
 
+/* Built with AddressSanitizer (gcc defines the first, clang answers the
+ * second)?  Some checks do not apply to an instrumented build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_ASAN 1
+#endif
+#endif
+#ifndef TU_ASAN
+#define TU_ASAN 0
+#endif
+
 /* Compile SRC for ARCH (NULL: host).  Returns the sysfence_compile status;
  * on success *prog is filled (free prog->filter).  If DIAGS is not NULL it
  * receives a malloc()ed copy of the diagnostics text. */
