@@ -886,13 +886,53 @@ typedef struct collect {
   size_t n, cap;
 } collect;
 
-static void expand(rstate *st, policy *p, collect *out) {
-  p->mark = st->gen;
-  for (item *it = p->items; it; it = it->next) {
-    if (it->use) {
-      if (it->use->mark != st->gen) expand(st, it->use, out);
+/* Item lists being walked, innermost last: USE chains can be as long as
+ * the policy, so the walk keeps its own stack rather than recursing. */
+typedef struct walk {
+  item **at;
+  size_t n, cap;
+} walk;
+
+static int walk_push(rstate *st, walk *w, item *first) {
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 16;
+    item **a = sf_arena_grow(st->ctx->arena, w->at, w->cap * sizeof *a,
+                             cap * sizeof *a);
+    if (!a) {
+      st->ctx->out_of_memory = 1;
+      return -1;
+    }
+    w->at = a;
+    w->cap = cap;
+  }
+  w->at[w->n++] = first;
+  return 0;
+}
+
+/* The next item in USE-expanded order, or NULL at the end. */
+static item *walk_next(rstate *st, walk *w) {
+  while (w->n > 0) {
+    item *it = w->at[w->n - 1];
+    if (!it) {
+      w->n--;
       continue;
     }
+    w->at[w->n - 1] = it->next;
+    if (!it->use) return it;
+    /* A policy reached again in one expansion adds nothing new. */
+    if (it->use->mark != st->gen) {
+      it->use->mark = st->gen;
+      if (walk_push(st, w, it->use->items) != 0) return NULL;
+    }
+  }
+  return NULL;
+}
+
+static void expand(rstate *st, policy *p, collect *out) {
+  walk w = {0};
+  p->mark = st->gen;
+  if (walk_push(st, &w, p->items) != 0) return;
+  for (item *it; (it = walk_next(st, &w)) != NULL;) {
     if (it->skipped) {
       if (permissive(st->default_action) && !permissive(it->action))
         warn(st, it->loc,
