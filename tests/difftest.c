@@ -982,13 +982,16 @@ typedef struct compiled {
   const sf_ruleset *rs;          /* in the context's arena */
   struct sock_filter *insns;     /* malloc()ed */
   size_t len;
+  struct sock_filter *insns0;    /* the same at -O0 (NULL if too long) */
+  size_t len0;
   size_t warnings;
   char why[256];                 /* C_INVALID */
 } compiled;
 
 static void compiled_free(compiled *c) {
   free(c->insns);
-  c->insns = NULL;
+  free(c->insns0);
+  c->insns = c->insns0 = NULL;
 }
 
 /* The steps of sysfence_compile (api.c), keeping the rule set. */
@@ -1013,6 +1016,19 @@ static compiled compile_ctx(sysfence_ctx *ctx) {
     c.status = C_INVALID;
     return c;
   }
+  /* The straightforward code of -O0, held to the same decisions (it may
+   * alone exceed the limit: then it is not compared). */
+  int level = ctx->opt_level;
+  ctx->opt_level = 0;
+  if (sf_codegen(ctx, c.rs, &c.insns0, &c.len0) != 0) {
+    free(c.insns0);
+    c.insns0 = NULL;
+  } else if (sf_bpf_validate(c.insns0, c.len0, c.why, sizeof c.why) != 0) {
+    ctx->opt_level = level;
+    c.status = C_INVALID;
+    return c;
+  }
+  ctx->opt_level = level;
   c.status = C_OK;
   return c;
 }
@@ -1024,6 +1040,8 @@ static compiled compile_text(sysfence_ctx *ctx, const dfile *f, const char *text
   return compile_ctx(ctx);
 }
 
+#define DIFF_O0_DISAGREES 0xdeadbeefU
+
 static uint32_t sim_decide(const compiled *c, const sf_call *call) {
   sf_seccomp_data d;
   memset(&d, 0, sizeof d);
@@ -1031,7 +1049,12 @@ static uint32_t sim_decide(const compiled *c, const sf_call *call) {
   d.arch = call->arch;
   d.ip = 0x7f0012345678ULL;
   memcpy(d.args, call->args, sizeof d.args);
-  return sf_bpf_run(c->insns, c->len, c->rs->arch, &d, NULL);
+  uint32_t act = sf_bpf_run(c->insns, c->len, c->rs->arch, &d, NULL);
+  /* -O0 and -O1 must agree; a disagreement shows as this value, which no
+   * policy action has, so it is reported like any other difference. */
+  if (c->insns0 && sf_bpf_run(c->insns0, c->len0, c->rs->arch, &d, NULL) != act)
+    return DIFF_O0_DISAGREES;
+  return act;
 }
 
 /* ======================================================================
