@@ -89,6 +89,25 @@ SYSFENCE_API int sysfence_set_bad_arch_action(sysfence_ctx *ctx,
  * default, 1).  Both give the same decisions on every call.  Negative
  * values are SYSFENCE_EUSAGE. */
 SYSFENCE_API int sysfence_set_opt_level(sysfence_ctx *ctx, int level);
+/* Syscall frequency profile for the optimizer (level 1): the search over
+ * syscall numbers gives the frequent syscalls shorter paths.  COUNTS[i] is
+ * how often NAMES[i] (a syscall name of the target arch; other names are
+ * ignored) is called; syscalls not listed keep a small weight.  Repeated
+ * names add up.  N 0 (or NAMES NULL) goes back to uniform weights, as does
+ * sysfence_set_profile with PATH NULL.  The decisions never change, only
+ * the order of the tests. */
+SYSFENCE_API int sysfence_set_weights(sysfence_ctx *ctx,
+                                      const char *const *names,
+                                      const uint64_t *counts, size_t n);
+/* Read the profile from PATH ("-": stdin): the output of 'strace -c' (rows
+ * end with the syscall name; the count is the 'calls' column), or lines
+ * "NAME COUNT" ('#' starts a comment).  On failure returns
+ * SYSFENCE_EUSAGE (bad syntax) or SYSFENCE_ESYSTEM (I/O), writes
+ * "PATH:LINE: message" (or "PATH: reason") to WHY if not NULL, and keeps
+ * the previous weights. */
+SYSFENCE_API int sysfence_set_profile(sysfence_ctx *ctx, const char *path,
+                                      char *why, size_t why_size);
+
 /* Parse an action as written in a policy ("ERRNO(1)", "KILL_PROCESS") into
  * its seccomp return value.  Returns 0 on success. */
 SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);

@@ -27,6 +27,11 @@ struct sysfence_ctx {
   const struct sf_arch *arch;
   uint32_t bad_arch_action;
   int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
+  /* Syscall frequency profile (sysfence_set_weights): names sorted by
+   * strcmp, no duplicates; n_profile 0: uniform weights. */
+  char **profile_names;
+  uint64_t *profile_counts;
+  size_t n_profile;
 
   /* State of the current/last compilation; all of it in `arena`. */
   sf_arena *arena;
@@ -43,5 +48,8 @@ int sf_ctx_reset(struct sysfence_ctx *ctx);
 /* Arena allocation that records out-of-memory in the context. */
 void *sf_alloc(struct sysfence_ctx *ctx, size_t size);
 char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
+/* The profile's count for syscall NAME; -1 if there is no profile, 0 if
+ * NAME is not in it. */
+int64_t sf_profile_count(const struct sysfence_ctx *ctx, const char *name);
 
 #endif

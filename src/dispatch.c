@@ -197,22 +197,49 @@ enum {
   TALL = 64            /* assumed height of a block not measured */
 };
 
-/* Syscalls of the arch's table with numbers in [lo, end). */
-static size_t count_syscalls(const sf_arch *a, uint64_t lo, uint64_t end) {
-  size_t l = 0, h = a->n_syscalls, first;
-  while (l < h) { /* first nr >= lo */
+/* Index in the arch's by_nr table of the first syscall with nr >= LO. */
+static size_t first_at(const sf_arch *a, uint64_t lo) {
+  size_t l = 0, h = a->n_syscalls;
+  while (l < h) {
     size_t m = l + (h - l) / 2;
     if (a->by_nr[m]->nr < lo) l = m + 1;
     else h = m;
   }
-  first = l;
-  h = a->n_syscalls;
-  while (l < h) { /* first nr >= end */
-    size_t m = l + (h - l) / 2;
-    if (a->by_nr[m]->nr < end) l = m + 1;
-    else h = m;
+  return l;
+}
+
+enum {
+  PROFILE_FLOOR = WEIGHT_SCALE / 64 /* a syscall absent from the profile */
+};
+
+/* Prefix sums over the arch's syscalls in number order of their weights:
+ * WEIGHT_SCALE each, or with a profile PROFILE_FLOOR plus its share of
+ * WEIGHT_SCALE x the number of syscalls (the same total). */
+static uint64_t *syscall_weights(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  const sf_arch *a = cg->rs->arch;
+  size_t n = a->n_syscalls;
+  uint64_t *pre = sf_alloc(cg->ctx, (n + 1) * sizeof *pre);
+  uint64_t *cnt = sf_alloc(cg->ctx, (n + 1) * sizeof *cnt);
+  if (!pre || !cnt) return NULL;
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t c = sf_profile_count(cg->ctx, a->by_nr[i]->name);
+    cnt[i] = c > 0 ? (uint64_t)c : 0;
+    total = total + cnt[i] < total ? UINT64_MAX : total + cnt[i];
   }
-  return l - first;
+  /* Scale the counts down so that count x WEIGHT_SCALE x n fits. */
+  unsigned shift = 0;
+  while ((total >> shift) > ((uint64_t)1 << 32)) shift++;
+  total >>= shift;
+  pre[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t w = WEIGHT_SCALE;
+    if (total > 0)
+      w = PROFILE_FLOOR + (cnt[i] >> shift) * WEIGHT_SCALE * n / total;
+    pre[i + 1] = pre[i] + w;
+  }
+  return pre;
 }
 
 /* Longest path through block I's code, measured on a scratch builder. */
@@ -236,7 +263,9 @@ static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
   sf_tseg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
   int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
   *labels = sf_alloc(cg->ctx, (nb + n) * sizeof **labels);
-  if (!seg || !heights || !*labels) return NULL;
+  uint64_t *sw = syscall_weights(dp);
+  if (!seg || !heights || !*labels || !sw) return NULL;
+  const sf_arch *arch = cg->rs->arch;
   for (size_t i = 0; i < nb; i++) {
     heights[i] = block_height(dp, i);
     (*labels)[i] = dp->blocks[i].label;
@@ -246,7 +275,7 @@ static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
     const range *r = &dp->ranges[i];
     uint64_t end = i + 1 < n ? dp->ranges[i + 1].lo : (uint64_t)1 << 32;
     seg[i].lo = r->lo;
-    seg[i].weight = WEIGHT_SCALE * count_syscalls(cg->rs->arch, r->lo, end) + 1;
+    seg[i].weight = sw[first_at(arch, end)] - sw[first_at(arch, r->lo)] + 1;
     if (r->t.is_block) {
       seg[i].target = (int)r->t.block;
       seg[i].height = heights[r->t.block];

@@ -12,6 +12,7 @@
 #include "bpf.h"
 #include "call.h"
 #include "cli.h"
+#include "context.h"
 #include "run.h"
 #include "emit.h"
 #include "ruleset.h"
@@ -57,6 +58,10 @@ static const char usage_text[] =
     "  -O, --optimize LEVEL  compile and stats: 1 (default) optimizes the\n"
     "                       filter for size and speed; 0 emits straightforward\n"
     "                       code (same decisions)\n"
+    "      --profile FILE   compile and stats: syscall frequencies ('strace -c'\n"
+    "                       output, or 'NAME COUNT' lines) to give frequent\n"
+    "                       syscalls shorter paths (same decisions); stats\n"
+    "                       also prints the mean path weighted by FILE\n"
     "Options of disasm:\n"
     "  -a, --arch ARCH      byte order and syscall names (default: the host)\n"
     "Options of eval: -a, -I and --bad-arch as for compile.\n"
@@ -110,6 +115,7 @@ typedef struct options {
   size_t n_calls;
   int trace;
   int opt_level; /* -1: the library's default */
+  const char *profile;
   input_kind kind;
 } options;
 
@@ -147,6 +153,7 @@ static const struct option long_opts[] = {
     {"name", required_argument, NULL, 'n'},
     {"bad-arch", required_argument, NULL, 'B'},
     {"optimize", required_argument, NULL, 'O'},
+    {"profile", required_argument, NULL, 'R'},
     {"trace", no_argument, NULL, 'T'},
     {"policy", no_argument, NULL, 'P'},
     {"blob", no_argument, NULL, 'L'},
@@ -206,6 +213,7 @@ static int parse_options(int argc, char **argv, const command *cmd,
         return usage_error("unknown optimization level '%s' (expected 0 or 1)", optarg);
       o->opt_level = optarg[0] - '0';
       break;
+    case 'R': o->profile = optarg; break;
     case 'T': o->trace = 1; break;
     case 'P': o->kind = INPUT_POLICY; break;
     case 'L': o->kind = INPUT_BLOB; break;
@@ -221,12 +229,12 @@ static int parse_options(int argc, char **argv, const command *cmd,
 }
 
 /* compile, check and disasm take the same options (disasm ignores most). */
-static const command cmd_compile = {"compile", "ofaInBOhV", 0, 0};
+static const command cmd_compile = {"compile", "ofaInBORhV", 0, 0};
 static const command cmd_check = {"check", "ofaInBhV", 0, 0};
 static const command cmd_disasm = {"disasm", "ofaInBhV", 0, 0};
 static const command cmd_eval = {"eval", "aIBhV", 1, -1};
 static const command cmd_sim = {"sim", "aThV", 1, -1};
-static const command cmd_stats = {"stats", "aIBOPLhV", 0, 0};
+static const command cmd_stats = {"stats", "aIBORPLhV", 0, 0};
 
 static int configure_options(sysfence_ctx *ctx, const options *o) {
   if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
@@ -236,6 +244,11 @@ static int configure_options(sysfence_ctx *ctx, const options *o) {
                          sizeof why) != 0)
     return usage_error("%s", why);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
+  if (o->profile &&
+      sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {
+    fprintf(stderr, "sysfence: %s\n", why);
+    return EXIT_USAGE;
+  }
   return -1;
 }
 
@@ -549,11 +562,30 @@ static void print_stats(const sf_stats *st) {
   }
 }
 
-static int stats_of(const struct sock_filter *prog, size_t n, const sf_arch *arch) {
+/* The mean path weighted by the profile of CTX (if it has one). */
+static void print_profile_mean(const sf_stats *st, const sysfence_ctx *ctx) {
+  if (!ctx || !ctx->n_profile) return;
+  double sum = 0, calls = 0;
+  for (size_t i = 0; i < st->n_sys; i++) {
+    int64_t c = sf_profile_count(ctx, st->sys[i].name);
+    sum += (double)c * (double)st->sys[i].steps;
+    calls += (double)c;
+  }
+  if (calls > 0)
+    printf("profile:     mean %.2f instructions per call, weighted by the "
+           "profile's counts\n", sum / calls);
+  else
+    printf("profile:     no call of the profile is a %s syscall\n",
+           st->arch->name);
+}
+
+static int stats_of(const struct sock_filter *prog, size_t n, const sf_arch *arch,
+                    const sysfence_ctx *ctx) {
   sf_stats st;
   if (sf_stats_compute(prog, n, arch, &st) != 0)
     return usage_error("%s", strerror(ENOMEM));
   print_stats(&st);
+  print_profile_mean(&st, ctx);
   sf_stats_free(&st);
   return EXIT_OK;
 }
@@ -589,7 +621,7 @@ static int stats_policy(const options *o, const unsigned char *raw, size_t len) 
     int st = sysfence_compile(ctx, &prog);
     fputs(sysfence_diag_text(ctx), stderr);
     rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, sf_arch_by_name(
-                                          sysfence_get_arch(ctx)))
+                                          sysfence_get_arch(ctx)), ctx)
          : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
   }
   free(prog.filter);
@@ -608,7 +640,18 @@ static int stats_blob(const options *o, const sf_arch *arch,
     fprintf(stderr, "%s: error: invalid seccomp filter: %s\n", o->input, why);
     rc = EXIT_POLICY;
   } else {
-    rc = stats_of(prog, n, arch);
+    sysfence_ctx *ctx = o->profile ? sysfence_new() : NULL;
+    char pwhy[512];
+    if (o->profile && !ctx) {
+      rc = usage_error("%s", strerror(ENOMEM));
+    } else if (ctx && sysfence_set_profile(ctx, o->profile, pwhy, sizeof pwhy) !=
+                          SYSFENCE_OK) {
+      fprintf(stderr, "sysfence: %s\n", pwhy);
+      rc = EXIT_USAGE;
+    } else {
+      rc = stats_of(prog, n, arch, ctx);
+    }
+    sysfence_free(ctx);
   }
   free(prog);
   return rc;

@@ -388,8 +388,8 @@ static int *target_heights(tb *b) {
   return h;
 }
 
-int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
-                  const sf_tree_opts *opts, sf_tree *out) {
+static int build_core(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
+                      const sf_tree_opts *opts, sf_tree *out) {
   tb b;
   memset(&b, 0, sizeof b);
   memset(out, 0, sizeof *out);
@@ -435,6 +435,122 @@ int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
     }
   }
   return 0;
+}
+
+/* ---- JEQs above the search ------------------------------------------ */
+
+/* The DP only peels isolated keys at the bottom of an interval whose
+ * other segments are all one target.  A JEQ at the root can pay off too:
+ * with the key gone, the ranges around it merge, so the search below has
+ * fewer segments (A s B A s' A ...: once s is out, the rest is smaller).
+ * A greedy loop tries each such key on the current (merged) sequence and
+ * keeps the one that helps most, while the result is no worse in cost,
+ * size and height, and better in cost or size. */
+
+enum {
+  PEEL_LIMIT = 96, /* segments up to which the root JEQs are searched */
+  MAX_PEEL = 4     /* JEQs above the search */
+};
+
+/* Cost, tests and height of T over the segments SEGS[0..N). */
+static void measure_on(sf_tree *t, const sf_tseg *segs, size_t n,
+                       const int *theight) {
+  tb b;
+  memset(&b, 0, sizeof b);
+  b.s = segs;
+  b.n = n;
+  finish(t, t->root, &b, theight);
+}
+
+/* *OUT = the JEQs on KEYS[0..K) (to TARGETS) above SUB. */
+static int compose(struct sysfence_ctx *ctx, const sf_tree *sub,
+                   const uint32_t *keys, const int *targets, size_t k,
+                   sf_tree *out) {
+  size_t n = sub->n + 2 * k;
+  sf_tnode *nd = sf_alloc(ctx, n * sizeof *nd);
+  if (!nd) return -1;
+  memcpy(nd, sub->nodes, sub->n * sizeof *nd);
+  for (size_t i = 0; i < k; i++) {
+    sf_tnode *eq = &nd[sub->n + 2 * i], *lf = &nd[sub->n + 2 * i + 1];
+    eq->kind = SF_TN_JEQ;
+    eq->k = keys[i];
+    eq->target = 0;
+    eq->yes = (int)(sub->n + 2 * i + 1);
+    eq->no = i + 1 < k ? (int)(sub->n + 2 * i + 2) : sub->root;
+    lf->kind = SF_TN_LEAF;
+    lf->k = 0;
+    lf->target = targets[i];
+    lf->yes = lf->no = -1;
+  }
+  memset(out, 0, sizeof *out);
+  out->nodes = nd;
+  out->n = n;
+  out->root = k ? (int)sub->n : sub->root;
+  return 0;
+}
+
+static int no_worse(const sf_tree *a, const sf_tree *b) {
+  return a->cost <= b->cost && a->tests <= b->tests && a->height <= b->height &&
+         (a->cost < b->cost || a->tests < b->tests);
+}
+
+static int peel_search(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
+                       const sf_tree_opts *opts, sf_tree *out) {
+  tb hb;
+  memset(&hb, 0, sizeof hb);
+  hb.ctx = ctx;
+  hb.s = segs;
+  hb.n = n;
+  int *theight = target_heights(&hb);
+  sf_tseg *cur = sf_alloc(ctx, n * sizeof *cur);
+  sf_tseg *red = sf_alloc(ctx, n * sizeof *red);
+  if (!theight || !cur || !red) return -1;
+  memcpy(cur, segs, n * sizeof *cur);
+  size_t m = n, k = 0;
+  uint32_t keys[MAX_PEEL];
+  int targets[MAX_PEEL];
+  while (k < MAX_PEEL && m >= 5) {
+    sf_tree best = *out, cand, sub;
+    size_t bp = 0;
+    for (size_t p = 1; p + 1 < m; p++) {
+      if (cur[p + 1].lo - cur[p].lo != 1 ||
+          cur[p - 1].target != cur[p + 1].target)
+        continue;
+      /* The sequence without p, p-1 and p+1 merged. */
+      memcpy(red, cur, p * sizeof *red);
+      memcpy(red + p, cur + p + 2, (m - p - 2) * sizeof *red);
+      red[p - 1].weight += cur[p + 1].weight;
+      sf_tree_opts so = {0, opts ? opts->try_jset : 0};
+      if (opts && opts->max_height > 0)
+        so.max_height = opts->max_height - (int)k - 1 > 1
+                            ? opts->max_height - (int)k - 1 : 1;
+      if (build_core(ctx, red, m - 2, &so, &sub) != 0) return -1;
+      keys[k] = cur[p].lo;
+      targets[k] = cur[p].target;
+      if (compose(ctx, &sub, keys, targets, k + 1, &cand) != 0) return -1;
+      measure_on(&cand, segs, n, theight);
+      if (no_worse(&cand, &best)) {
+        best = cand;
+        bp = p;
+      }
+    }
+    if (!bp) break;
+    keys[k] = cur[bp].lo;
+    targets[k] = cur[bp].target;
+    k++;
+    cur[bp - 1].weight += cur[bp + 1].weight;
+    memmove(cur + bp, cur + bp + 2, (m - bp - 2) * sizeof *cur);
+    m -= 2;
+    *out = best;
+  }
+  return 0;
+}
+
+int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
+                  const sf_tree_opts *opts, sf_tree *out) {
+  if (build_core(ctx, segs, n, opts, out) != 0) return -1;
+  if (n < 5 || n > PEEL_LIMIT) return 0;
+  return peel_search(ctx, segs, n, opts, out);
 }
 
 /* ---- emission ------------------------------------------------------- */

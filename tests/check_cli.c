@@ -325,6 +325,106 @@ START_TEST(cli_optimize_levels) {
 }
 END_TEST
 
+/* Instructions "sim" executed for CALL (from "... (N instructions)"). */
+static int sim_steps(const char *blob, const char *call, char *action,
+                     size_t action_size) {
+  tu_result r = sf(NULL, "sim", "--arch", "x86_64", blob, call, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *p = strchr(r.out, '(');
+  ck_assert_ptr_nonnull(p);
+  int steps = atoi(p + 1);
+  snprintf(action, action_size, "%.*s", (int)strcspn(r.out, "("), r.out);
+  tu_result_free(&r);
+  return steps;
+}
+
+/* --profile: a hot syscall gets a shorter path, the decisions stay. */
+START_TEST(cli_profile) {
+  char *dir = tu_tmpdir();
+  const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
+  char *plain = path_in(dir, "plain.bpf"), *hot = path_in(dir, "hot.bpf");
+  char *simple = path_in(dir, "hot2.bpf");
+  char *strace = path_in(dir, "strace.txt"), *names = path_in(dir, "names.txt");
+  char *bad = path_in(dir, "bad.txt");
+  FILE *f = fopen(strace, "w");
+  fputs("% time     seconds  usecs/call     calls    errors syscall\n"
+        "------ ----------- ----------- --------- --------- ----------------\n"
+        " 90.00    0.000900           0    900000       120 futex\n"
+        "  9.00    0.000090           9        10           getpid\n"
+        "  1.00    0.000010          10         1         1 access\n"
+        "------ ----------- ----------- --------- --------- ----------------\n"
+        "100.00    0.001000           0    900011       121 total\n", f);
+  fclose(f);
+  f = fopen(names, "w");
+  fputs("# name count\nfutex 900000\ngetpid 10\n", f);
+  fclose(f);
+  f = fopen(bad, "w");
+  fputs("futex 10\nfutex lots\n", f);
+  fclose(f);
+  tu_result r = sf(NULL, "compile", "--arch", "x86_64", pol, "-o", plain, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", "--arch", "x86_64", "--profile", strace, pol, "-o",
+         hot, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", "--arch", "x86_64", "--profile", names, pol, "-o",
+         simple, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  char a0[64], a1[64], a2[64];
+  int s0 = sim_steps(plain, "futex", a0, sizeof a0);
+  int s1 = sim_steps(hot, "futex", a1, sizeof a1);
+  int s2 = sim_steps(simple, "futex", a2, sizeof a2);
+  ck_assert_msg(s1 < s0, "futex: %d steps with the profile, %d without", s1, s0);
+  ck_assert_int_eq(s2, s1);
+  ck_assert_str_eq(a0, a1);
+  const char *calls[] = {"read", "getpid", "socket(40)", "personality(8)",
+                         "x32:read", "0xffffffff", "reboot", "clone(0)"};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    sim_steps(plain, calls[i], a0, sizeof a0);
+    sim_steps(hot, calls[i], a1, sizeof a1);
+    ck_assert_msg(strcmp(a0, a1) == 0, "%s: %s vs %s", calls[i], a0, a1);
+  }
+  r = sf(NULL, "stats", "--arch", "x86_64", "--profile", strace, pol, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_ptr_nonnull(strstr(r.out, "profile:     mean"));
+  tu_result_free(&r);
+  r = sf(NULL, "compile", "--arch", "x86_64", "--profile", bad, pol, "-o",
+         hot, NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_msg(strstr(r.err, "bad.txt:2: ") != NULL, "%s", r.err);
+  tu_result_free(&r);
+  r = sf(NULL, "stats", "--profile", dir, pol, NULL); /* a folder */
+  EXPECT_EXIT(r, 2);
+  tu_result_free(&r);
+  r = sf(NULL, "check", "--profile", strace, pol, NULL);
+  EXPECT_EXIT(r, 2);
+  tu_result_free(&r);
+
+  /* The library: the same profile through sysfence_set_weights. */
+  sysfence_ctx *c = sysfence_new();
+  const char *wn[] = {"futex", "getpid"};
+  const uint64_t wc[] = {900000, 10};
+  char why[256];
+  ck_assert_int_eq(sysfence_set_weights(c, wn, wc, 2), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_profile(c, bad, why, sizeof why),
+                   SYSFENCE_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(why, "bad.txt:2: "));
+  ck_assert_int_eq(sysfence_set_weights(c, NULL, NULL, 0), SYSFENCE_OK);
+  sysfence_free(c);
+
+  free(plain);
+  free(hot);
+  free(simple);
+  free(strace);
+  free(names);
+  free(bad);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 /* -o onto a device or FIFO writes into it: the atomic rename used for
  * regular files would replace the node (as root, -o /dev/null would turn
  * /dev/null into a regular file). */
@@ -965,6 +1065,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_output_stdout);
   tcase_add_test(tc, cli_output_to_device_keeps_node);
   tcase_add_test(tc, cli_optimize_levels);
+  tcase_add_test(tc, cli_profile);
   tcase_add_test(tc, cli_refuses_terminal);
   tcase_add_test(tc, cli_big_endian_s390x);
   tcase_add_test(tc, cli_include_dirs);

@@ -1049,6 +1049,34 @@ START_TEST(test_docker_podman_targets) {
 }
 END_TEST
 
+/* Small policies: a JEQ above the search lets the ranges around an isolated
+ * syscall merge (write in `ALLOW { write {...} } DEFAULT KILL`: jeq #1,
+ * then jge #0x40000000, jge #0xffffffff), one instruction less than a JGE
+ * ladder and no slower.  Sizes at or below Kafel's + the arch check and the
+ * x32 range. */
+START_TEST(test_small_policy_sizes) {
+  static const struct {
+    const char *file;
+    size_t insns;
+    double mean;
+    size_t worst;
+  } t[] = {
+      {SHARED_DIR "/corpus/kafel/kafel-samples/sample_and_eq_long.policy", 15,
+       6.006, 11},
+      {SHARED_DIR "/corpus/kafel/kafel-samples/sample_basic.policy", 20, 6.006,
+       16},
+      {SHARED_DIR "/corpus/kafel/kafel-samples/sample_var_cmp.policy", 23,
+       6.014, 19},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    shape sh = measure_policy(t[i].file);
+    ck_assert_uint_le(sh.insns, t[i].insns);
+    ck_assert_double_le(sh.mean, t[i].mean);
+    ck_assert_uint_le(sh.worst, t[i].worst);
+  }
+}
+END_TEST
+
 START_TEST(test_deterministic) {
   /* Same rule set -> same bytes, also when the objects were allocated in a
    * different order (a different arena layout). */
@@ -1100,6 +1128,7 @@ static Suite *codegen_suite(void) {
   tc = tcase_create("targets");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_docker_podman_targets);
+  tcase_add_test(tc, test_small_policy_sizes);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("random");
