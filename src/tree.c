@@ -448,7 +448,7 @@ static int build_core(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
  * size and height, and better in cost or size. */
 
 enum {
-  PEEL_LIMIT = 96, /* segments up to which the root JEQs are searched */
+  PEEL_LIMIT = 16, /* segments up to which the root JEQs are searched */
   MAX_PEEL = 4     /* JEQs above the search */
 };
 
