@@ -473,6 +473,7 @@ def main():
     n_aliases = 0
     alias_arches = {}
     arch_syms = []
+    tables = {}  # table contents -> the arch whose arrays hold them
     for name, col, audit, _, big, base in ARCHES:
         bits64 = bool(audit & AUDIT_ARCH_64BIT)
         cid = re.sub(r"\W", "_", name)
@@ -503,21 +504,29 @@ def main():
         foreign = FOREIGN.get(name, (1, 0))
         w("/* %s: AUDIT_ARCH %#010x, %s endian, %d-bit arguments, %d syscalls */\n"
           % (name, audit, "big" if big else "little", 64 if bits64 else 32, len(entries)))
-        w("static const sf_syscall sys_%s[%d] = {\n" % (cid, len(entries)))
-        for sname, nr, nargs, args in entries:
-            argtxt = ", ".join("{%s, %d, %s}" % (c_str(a), b, c_str(al) if al else "0")
-                               for a, b, al in args) or "{0, 0, 0}"
-            w("  {%s, %#x, %d, {%s}},\n" % (c_str(sname), nr, nargs, argtxt))
-        w("};\n")
-        order = sorted(range(len(entries)), key=lambda i: entries[i][1])
-        w("static const sf_syscall *const bynr_%s[%d] = {\n" % (cid, len(entries)))
-        for i in order:
-            w("  &sys_%s[%d],\n" % (cid, i))
-        w("};\n")
+        # Byte-order twins (mips/mipsel, ppc64/ppc64le, ...) have the same
+        # table: emit it once and let both architectures point at it.
+        key = tuple((e[0], e[1], e[2], tuple(e[3])) for e in entries)
+        tab = tables.get(key)
+        if tab is None:
+            tab = tables[key] = cid
+            w("static const sf_syscall sys_%s[%d] = {\n" % (cid, len(entries)))
+            for sname, nr, nargs, args in entries:
+                argtxt = ", ".join("{%s, %d, %s}" % (c_str(a), b, c_str(al) if al else "0")
+                                   for a, b, al in args) or "{0, 0, 0}"
+                w("  {%s, %#x, %d, {%s}},\n" % (c_str(sname), nr, nargs, argtxt))
+            w("};\n")
+            order = sorted(range(len(entries)), key=lambda i: entries[i][1])
+            w("static const sf_syscall *const bynr_%s[%d] = {\n" % (cid, len(entries)))
+            for i in order:
+                w("  &sys_%s[%d],\n" % (cid, i))
+            w("};\n")
+        else:
+            w("/* (the same table as %s) */\n" % tab)
         w("static const sf_arch arch_%s = {\n" % cid)
         w("  %s, %#010x, %d, %d, %#x, %#x,\n" % (c_str(name), audit, 1 if big else 0,
                                                 64 if bits64 else 32, foreign[0], foreign[1]))
-        w("  sys_%s, %d, bynr_%s,\n" % (cid, len(entries), cid))
+        w("  sys_%s, %d, bynr_%s,\n" % (tab, len(entries), tab))
         w("};\n\n")
         arch_syms.append(cid)
         stats.append((name, len(entries), unknown))
