@@ -51,5 +51,7 @@ char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
 /* The profile's count for syscall NAME; -1 if there is no profile, 0 if
  * NAME is not in it. */
 int64_t sf_profile_count(const struct sysfence_ctx *ctx, const char *name);
+/* Drop the profile (profile.c). */
+void sf_profile_clear(struct sysfence_ctx *ctx);
 
 #endif
