@@ -98,6 +98,7 @@ static char *write_blob(const char *dir, const char *name,
 
 static const char *const shipped[] = {
     "docker-default.policy", "stdio-only.policy",     "python-sandbox.policy",
+    "no-exec.policy",
     "network-client.policy", "no-network.policy",     "groups/basic-io.policy",
     "groups/memory.policy",  "groups/time.policy",    "groups/signals.policy",
     "groups/files-readonly.policy", "groups/networking.policy",
@@ -794,6 +795,35 @@ START_TEST(python_sandbox) {
                 "the exec'd shell could start a process:\n%s", r.out);
   expect_file(tmp, "marker", NULL);
   tu_result_free(&r);
+
+  /* Through python-sandbox-launch.py, which stacks no-exec.policy before
+   * running the script, execve is refused too; a filter it cannot read
+   * means the script does not run (exit 125). */
+  struct sock_fprog noexec = compile_policy("no-exec.policy");
+  char *noexec_blob = write_blob(tmp, "no-exec.bpf", &noexec);
+  char *user = tu_write(tmp, "user.py",
+                        "import os, json\n"
+                        "print('sum', sum(range(10)), json.dumps([1]))\n"
+                        "try:\n"
+                        "    os.execv('/bin/sh', ['sh', '-c', 'echo shell-ran'])\n"
+                        "except PermissionError as e:\n"
+                        "    print('refused execv', e.errno)\n"
+                        "print('done')\n");
+  char *launch_argv[] = {(char *)py, "-I", POLICY_DIR "/python-sandbox-launch.py",
+                         noexec_blob, user, NULL};
+  r = run_under(&p, launch_argv, NULL);
+  EXPECT_EXIT(r, 0, "python-sandbox-launch.py");
+  EXPECT_OUT(r, "sum 45 [1]\nrefused execv 1\ndone\n", "the launched script");
+  ck_assert_msg(strstr(r.out, "shell-ran") == NULL, "execve worked:\n%s", r.out);
+  tu_result_free(&r);
+  launch_argv[3] = "/nonexistent/no-exec.bpf";
+  r = run_under(&p, launch_argv, NULL);
+  EXPECT_EXIT(r, 125, "python-sandbox-launch.py without its filter");
+  ck_assert_msg(strstr(r.out, "sum") == NULL, "the script ran:\n%s", r.out);
+  tu_result_free(&r);
+  free(noexec.filter);
+  free(noexec_blob);
+  free(user);
   tu_rmtree(tmp);
   free(tmp);
 
