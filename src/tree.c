@@ -4,8 +4,10 @@
  * alphabetic search trees: an interval is either one leaf, a chain of JEQ
  * tests peeling isolated keys off a background that is otherwise one target
  * (A s1 A s2 A: the A parts merge once the s are gone), or a JGE split.
- * Peeling at the bottom is where a JEQ is cheapest: every key that reaches
- * a test pays for it, so a JEQ higher up could only cost more.
+ * Within the table a JEQ sits at the bottom, where it is cheapest: every
+ * key that reaches a test pays for it.  (Above the whole search a JEQ can
+ * still pay off when removing its key lets the ranges around it merge; see
+ * "JEQs above the search".)
  *
  * The split search is limited by Knuth's monotonicity of roots, which makes
  * the whole table O(n^2); with chains the bound is a heuristic, so the
