@@ -219,13 +219,20 @@ int sysfence_parse_action(const char *text, uint32_t *action) {
 
 /* ---- compiling ---------------------------------------------------------- */
 
-static const sf_ruleset *front_end(sysfence_ctx *ctx) {
+const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
+  *file = NULL;
   if (sf_ctx_reset(ctx) != 0) return NULL;
   const sf_source *src = sf_load_main_source(ctx);
   if (!src) return NULL;
-  ast_file *file = sf_parse(ctx, src);
-  if (!file || ctx->n_errors) return NULL;
-  return sf_resolve(ctx, file);
+  ast_file *tree = sf_parse(ctx, src);
+  if (!tree || ctx->n_errors) return NULL;
+  *file = tree;
+  return sf_resolve(ctx, tree);
+}
+
+static const sf_ruleset *front_end(sysfence_ctx *ctx) {
+  const ast_file *tree;
+  return sf_front_end_tree(ctx, &tree);
 }
 
 static int status(const sysfence_ctx *ctx) {

@@ -25,17 +25,6 @@ int sf_define_lookup(const ast_file *file, const char *name, uint64_t *value) {
   return -1;
 }
 
-const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
-  *file = NULL;
-  if (sf_ctx_reset(ctx) != 0) return NULL;
-  const sf_source *src = sf_load_main_source(ctx);
-  if (!src) return NULL;
-  ast_file *tree = sf_parse(ctx, src);
-  if (!tree || ctx->n_errors) return NULL;
-  *file = tree;
-  return sf_resolve(ctx, tree);
-}
-
 /* ---- the parser ------------------------------------------------------------ */
 
 typedef struct cursor {

@@ -41,11 +41,6 @@ int sf_call_parse(const char *text, const sf_arch *target,
 int sf_define_lookup(const struct ast_file *file, const char *name,
                      uint64_t *value);
 
-/* Parse and resolve the context's input like sysfence_check, keeping the
- * syntax tree (for its constants) in *FILE.  NULL on errors (diagnostics
- * recorded in the context). */
-const sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,
-                                    const struct ast_file **file);
 
 /* The reference decision for CALL and why, as "(policy:12:5: rule for
  * openat)", "(default action)" or "(bad architecture)" into WHY. */

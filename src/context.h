@@ -51,6 +51,13 @@ char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
 /* The profile's count for syscall NAME; -1 if there is no profile, 0 if
  * NAME is not in it. */
 int64_t sf_profile_count(const struct sysfence_ctx *ctx, const char *name);
+/* Parse and resolve the context's input (api.c: the front end of every
+ * compilation), keeping the syntax tree in *FILE for its constants.  NULL
+ * on errors (diagnostics recorded in the context). */
+struct ast_file;
+struct sf_ruleset;
+const struct sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,
+                                           const struct ast_file **file);
 /* Drop the profile (profile.c). */
 void sf_profile_clear(struct sysfence_ctx *ctx);
 

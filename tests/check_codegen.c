@@ -998,10 +998,8 @@ static int always_allowed(const sf_ruleset *rs, uint32_t nr) {
 static shape measure_policy(const char *path) {
   shape sh = {0, 0, 0, 0, 0};
   ck_assert_int_eq(sysfence_set_input_path(ctx, path), SYSFENCE_OK);
-  ck_assert_int_eq(sf_ctx_reset(ctx), 0);
-  const sf_source *src = sf_load_main_source(ctx);
-  ast_file *file = src ? sf_parse(ctx, src) : NULL;
-  const sf_ruleset *rs = file ? sf_resolve(ctx, file) : NULL;
+  const ast_file *file;
+  const sf_ruleset *rs = sf_front_end_tree(ctx, &file);
   ck_assert_msg(rs != NULL, "%s: %s", path, sysfence_diag_text(ctx));
   prog p = compile_ok(rs);
   const sf_arch *arch = rs->arch;

@@ -284,13 +284,8 @@ static resolved resolve_path(const char *path) {
   ck_assert_ptr_nonnull(r.ctx);
   ck_assert_int_eq(sysfence_set_input_path(r.ctx, path), SYSFENCE_OK);
   ck_assert_int_eq(sysfence_set_arch(r.ctx, "x86_64"), SYSFENCE_OK);
-  ck_assert_int_eq(sf_ctx_reset(r.ctx), 0);
-  const sf_source *src = sf_load_main_source(r.ctx);
-  ck_assert_ptr_nonnull(src);
-  ast_file *f = sf_parse(r.ctx, src);
-  ck_assert_msg(f && r.ctx->n_errors == 0, "%s: %s", path,
-                sysfence_diag_text(r.ctx));
-  r.rs = sf_resolve(r.ctx, f);
+  const ast_file *f;
+  r.rs = sf_front_end_tree(r.ctx, &f);
   ck_assert_msg(r.rs != NULL, "%s: %s", path, sysfence_diag_text(r.ctx));
   return r;
 }

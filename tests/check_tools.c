@@ -12,6 +12,7 @@
 #include "ast.h"
 #include "bpf.h"
 #include "call.h"
+#include "context.h"
 #include "ruleset.h"
 #include "stats.h"
 #include "sysfence.h"

@@ -999,11 +999,8 @@ static compiled compile_ctx(sysfence_ctx *ctx) {
   compiled c;
   memset(&c, 0, sizeof c);
   c.status = C_ERROR;
-  if (sf_ctx_reset(ctx) != 0) return c;
-  const sf_source *src = sf_load_main_source(ctx);
-  ast_file *file = src ? sf_parse(ctx, src) : NULL;
-  if (!file || ctx->n_errors) return c;
-  c.rs = sf_resolve(ctx, file);
+  const ast_file *file;
+  c.rs = sf_front_end_tree(ctx, &file);
   c.warnings = ctx->n_warnings;
   if (!c.rs) return c;
   if (sf_codegen(ctx, c.rs, &c.insns, &c.len) != 0) {
