@@ -105,5 +105,12 @@ void sf_bpf_encode(const struct sock_filter *prog, size_t len, int big_endian,
                    unsigned char *out);
 void sf_bpf_decode(const unsigned char *in, size_t len, int big_endian,
                    struct sock_filter *out);
+/* A raw blob of LEN bytes as a program: it must be 1..4096 whole 8-byte
+ * instructions.  Returns 0 with *OUT malloc()ed (*N instructions), or -1
+ * with the reason in WHY (errno ENOMEM when memory ran out).  The program
+ * is only decoded: validating it is the caller's next step. */
+int sf_bpf_from_blob(const unsigned char *raw, size_t len, int big_endian,
+                     struct sock_filter **out, size_t *n, char *why,
+                     size_t why_size);
 
 #endif

@@ -73,6 +73,31 @@ void sf_bpf_decode(const unsigned char *in, size_t len, int big_endian,
   }
 }
 
+int sf_bpf_from_blob(const unsigned char *raw, size_t len, int big_endian,
+                     struct sock_filter **out, size_t *n, char *why,
+                     size_t why_size) {
+  *out = NULL;
+  *n = 0;
+  errno = 0;
+  if (len == 0)
+    snprintf(why, why_size, "empty (0 bytes): not a seccomp filter");
+  else if (len > (size_t)SF_BPF_MAXINSNS * 8)
+    snprintf(why, why_size, "more than %d instructions: not a seccomp filter",
+             SF_BPF_MAXINSNS);
+  else if (len % 8 != 0)
+    snprintf(why, why_size,
+             "%zu bytes is not a whole number of 8-byte instructions", len);
+  else if (!(*out = malloc(len / 8 * sizeof **out))) {
+    errno = ENOMEM;
+    snprintf(why, why_size, "%s", strerror(ENOMEM));
+  } else {
+    *n = len / 8;
+    sf_bpf_decode(raw, *n, big_endian, *out);
+    return 0;
+  }
+  return -1;
+}
+
 /* ---- what A holds: a forward dataflow ------------------------------ */
 
 /* For each instruction, the seccomp_data offset whose word A holds when it

@@ -172,30 +172,17 @@ static int load(const options *o, struct sock_fprog *prog) {
     free(raw);
     return fail("cannot read '%s': %s", name, strerror(err));
   }
-  if (len == 0) rc = fail("%s: empty: not a seccomp filter", name);
-  else if (len > (size_t)SF_BPF_MAXINSNS * 8)
-    rc = fail("%s: more than %d instructions: not a seccomp filter", name,
-              SF_BPF_MAXINSNS);
-  else if (len % 8 != 0)
-    rc = fail("%s: %zu bytes is not a whole number of 8-byte instructions",
-              name, len);
-  if (rc != 0) {
-    free(raw);
-    return rc;
-  }
-  size_t n = len / 8;
-  struct sock_filter *insns = malloc(n * sizeof *insns);
-  if (!insns) {
-    free(raw);
-    return fail("%s", strerror(ENOMEM));
-  }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  sf_bpf_decode(raw, n, 1, insns);
+  const int big_endian = 1;
 #else
-  sf_bpf_decode(raw, n, 0, insns);
+  const int big_endian = 0;
 #endif
-  free(raw);
+  struct sock_filter *insns;
+  size_t n;
   char why[256];
+  rc = sf_bpf_from_blob(raw, len, big_endian, &insns, &n, why, sizeof why);
+  free(raw);
+  if (rc != 0) return fail("%s: %s", name, why);
   if (sf_bpf_validate(insns, n, why, sizeof why) != 0) {
     free(insns);
     return fail("%s: invalid seccomp filter: %s", name, why);

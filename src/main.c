@@ -334,21 +334,11 @@ static int cannot_read(const char *path) {
 static int decode_blob(const char *name, const unsigned char *raw, size_t len,
                        const sf_arch *arch, struct sock_filter **prog,
                        size_t *n) {
-  if (len > SF_BPF_MAXINSNS * 8) {
-    fprintf(stderr, "%s: error: more than %d instructions: not a seccomp filter\n",
-            name, SF_BPF_MAXINSNS);
-    return EXIT_POLICY;
-  }
-  if (len % 8 != 0 || len == 0) {
-    fprintf(stderr, "%s: error: %zu bytes is not a whole number of 8-byte instructions\n",
-            name, len);
-    return EXIT_POLICY;
-  }
-  *n = len / 8;
-  *prog = malloc(*n * sizeof **prog);
-  if (!*prog) return EXIT_USAGE;
-  sf_bpf_decode(raw, *n, arch->big_endian, *prog);
-  return -1;
+  char why[256];
+  if (sf_bpf_from_blob(raw, len, arch->big_endian, prog, n, why, sizeof why) == 0)
+    return -1;
+  fprintf(stderr, "%s: error: %s\n", name, why);
+  return errno == ENOMEM ? EXIT_USAGE : EXIT_POLICY;
 }
 
 /* Read, decode and validate the filter in PATH; -1, or an exit status. */
