@@ -354,31 +354,33 @@ static int lookup_arg(const argtab *tab, const char *name) {
   return -1;
 }
 
-/* Scan a bit expression for arguments: *any64 if one is 64 bits wide. */
-static void scan_args(const ast_expr *e, const argtab *tab, int *any_arg,
-                      int *any64, const char **first) {
+typedef struct cmpctx {
+  int width;          /* the widest argument in the comparison: 16, 32, 64 */
+  int any_arg;
+  const char *arg;    /* the widest argument (first of that width), as
+                         written, for messages */
+  int failed;
+} cmpctx;
+
+/* Scan a bit expression for arguments: the widest one sets cc->width. */
+static void scan_args(const ast_expr *e, const argtab *tab, cmpctx *cc) {
   if (!e) return;
   if (e->kind == AST_IDENT) {
     int i = lookup_arg(tab, e->name);
     if (i >= 0) {
-      *any_arg = 1;
-      if (tab->bits[i] == 64) *any64 = 1;
-      if (!*first) *first = e->name; /* as written (maybe an alias) */
+      cc->any_arg = 1;
+      if (tab->bits[i] > cc->width) {
+        cc->width = tab->bits[i];
+        cc->arg = e->name; /* as written (maybe an alias) */
+      }
     }
     return;
   }
   if (e->kind == AST_BITAND || e->kind == AST_BITOR) {
-    scan_args(e->lhs, tab, any_arg, any64, first);
-    scan_args(e->rhs, tab, any_arg, any64, first);
+    scan_args(e->lhs, tab, cc);
+    scan_args(e->rhs, tab, cc);
   }
 }
-
-typedef struct cmpctx {
-  int width;          /* w: 32 or 64 */
-  int any_arg;
-  const char *arg;    /* an argument of the comparison, for messages */
-  int failed;
-} cmpctx;
 
 static sf_val *new_const(rstate *st, uint64_t k) {
   if (k < SMALL_CONSTS && st->small_consts[k]) return st->small_consts[k];
@@ -403,15 +405,20 @@ static sf_val *arg_val(rstate *st, int arg, int bits) {
   return v;
 }
 
-/* A literal or constant read at the comparison's width. */
+/* A literal or constant read at the comparison's width W (that of its
+ * widest argument): a number that fits in W bits as is, or a negative
+ * number that fits in W bits signed (sign-extended from bit W-1: -1 is
+ * 0xffff for a 16-bit umode_t, 0xffffffff for an int), keeps its low W
+ * bits, which are all the kernel looks at. */
 static uint64_t at_width(rstate *st, cmpctx *cc, uint64_t k, int negative,
                          sf_loc loc) {
-  if (cc->width == 64 || !cc->any_arg || k <= 0xffffffffu) return k;
-  if ((k >> 31) == 0x1ffffffffu) return k & 0xffffffffu; /* sign-extended */
+  if (cc->width >= 64 || !cc->any_arg || k <= mask_bits(cc->width)) return k;
+  uint64_t sign_ext = ~(uint64_t)0 << (cc->width - 1);
+  if ((k & sign_ext) == sign_ext) return k & mask_bits(cc->width);
   warn(st, loc,
-       "the constant %s does not fit in the 32-bit argument '%s'; the "
+       "the constant %s does not fit in the %d-bit argument '%s'; the "
        "comparison is computed on 64 bits",
-       fmt_u64(st, k, negative), cc->arg);
+       fmt_u64(st, k, negative), cc->width, cc->arg);
   return k;
 }
 
@@ -512,10 +519,8 @@ static cmp_op mirror(cmp_op op) {
 
 static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
   cmpctx cc = {0};
-  int any64 = 0;
-  scan_args(e->lhs, tab, &cc.any_arg, &any64, &cc.arg);
-  scan_args(e->rhs, tab, &cc.any_arg, &any64, &cc.arg);
-  cc.width = any64 ? 64 : 32;
+  scan_args(e->lhs, tab, &cc);
+  scan_args(e->rhs, tab, &cc);
   sf_val *l = resolve_val(st, e->lhs, tab, &cc);
   sf_val *r = resolve_val(st, e->rhs, tab, &cc);
   if (!l || !r || cc.failed) return NULL;

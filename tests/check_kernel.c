@@ -713,6 +713,13 @@ START_TEST(args_16bit_mode) {
   /* Renamed arguments keep the width of their position. */
   p = "ERRNO(77) { fchmod(f, m) { m == 0644 } } DEFAULT ALLOW";
   EXPECT_ERRNO(CALL(p, SYS_fchmod, pfd[0], 0x30000 | 0644), 77);
+  /* A negative literal is read at 16 bits: -1 matches mode 0xffff, with
+   * or without junk above bit 15 (the kernel sees 0xffff either way). */
+  p = "ERRNO(77) { fchmod { mode == -1 } } DEFAULT ALLOW";
+  EXPECT_ERRNO(CALL(p, SYS_fchmod, pfd[0], 0xffff), 77);
+  EXPECT_ERRNO(CALL(p, SYS_fchmod, pfd[0], ~0ULL), 77);
+  EXPECT_ERRNO(CALL(p, SYS_fchmod, pfd[0], 0x7fff0000ffffULL), 77);
+  EXPECT_RET(CALL(p, SYS_fchmod, pfd[0], 0600), 0);
   close(pfd[0]);
   close(pfd[1]);
 }

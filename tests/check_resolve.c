@@ -727,7 +727,30 @@ START_TEST(test_widths) {
   ck_assert_uint_eq(decide(rs, "openat", 0, 0, 0, 0x0755), SF_RET_KILL_THREAD);
   rs = ok("x86_64", "ALLOW { openat { mode == 0x10000 } }");
   ck_assert_uint_eq(rs->n_sys, 0);
-  ck_assert_uint_eq(count(SYSFENCE_WARNING), 1);
+  WARN(1, col("0x1"), "the constant 0x10000 does not fit in the 16-bit "
+                      "argument 'mode'; the comparison is computed on 64 bits");
+  ck_assert_uint_eq(count(SYSFENCE_WARNING), 2); /* and: always false */
+  /* Negative literals are read at 16 bits: -1 is 0xffff (it was read at 32
+   * bits, 0xffffffff, so the rule was dropped as never matching). */
+  rs = ok("x86_64", "KILL_PROCESS { fchmod { mode == -1 } } DEFAULT ALLOW");
+  ck_assert_uint_eq(count(SYSFENCE_WARNING), 0);
+  ck_assert_uint_eq(rs->n_sys, 1);
+  c = rs->sys[0].rules[0].cond;
+  ck_assert_uint_eq(c->rhs->k, 0xffff);
+  ck_assert_uint_eq(decide(rs, "fchmod", 3, 0xffff, 0, 0), SF_RET_KILL_PROCESS);
+  ck_assert_uint_eq(decide(rs, "fchmod", 3, 0xdead0000ffffULL, 0, 0),
+                    SF_RET_KILL_PROCESS);
+  ck_assert_uint_eq(decide(rs, "fchmod", 3, 0xfffe, 0, 0), SF_RET_ALLOW);
+  rs = ok("x86_64", "ALLOW { fchmod { mode == -32768 } }");
+  ck_assert_uint_eq(rs->sys[0].rules[0].cond->rhs->k, 0x8000);
+  rs = ok("x86_64", "ALLOW { fchmod { mode != -32769 } }");
+  WARN(1, col("-32769"), "the constant -32769 does not fit in the 16-bit "
+                         "argument 'mode'; the comparison is computed on 64 bits");
+  /* Renamed, on a 32-bit ABI, and mixed with a 32-bit argument. */
+  rs = ok("i386", "ALLOW { fchmod(f, m) { m == -2 } }");
+  ck_assert_uint_eq(rs->sys[0].rules[0].cond->rhs->k, 0xfffe);
+  rs = ok("x86_64", "ALLOW { fchmodat { (mode | dfd) == -1 } }");
+  ck_assert_uint_eq(rs->sys[0].rules[0].cond->rhs->k, 0xffffffffu);
   rs = ok("x86_64", "ALLOW { openat(d, f, fl, m) { m > 0xffff } }");
   ck_assert_uint_eq(rs->n_sys, 0);
 
