@@ -128,7 +128,10 @@ SYSFENCE_API size_t sysfence_error_count(const sysfence_ctx *ctx);
 SYSFENCE_API const char *sysfence_diag_text(const sysfence_ctx *ctx);
 
 /* Write PROG in FORMAT for the context's architecture.  NAME is the C
- * identifier for SYSFENCE_FORMAT_C (NULL: "sysfence_filter"). */
+ * identifier for SYSFENCE_FORMAT_C (NULL: "sysfence_filter"); a name the
+ * header could not use (not an identifier, a C keyword, reserved, or a
+ * BPF_/SKF_ macro prefix of <linux/filter.h>) is SYSFENCE_EUSAGE and
+ * nothing is written. */
 SYSFENCE_API int sysfence_emit(const sysfence_ctx *ctx,
                                const struct sock_fprog *prog,
                                sysfence_format format, const char *name,

@@ -283,6 +283,8 @@ int sysfence_validate(const struct sock_fprog *prog, char *why,
 int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
                   sysfence_format format, const char *name, FILE *out) {
   if (!ctx || !prog || !out) return SYSFENCE_EUSAGE;
+  if (format == SYSFENCE_FORMAT_C && name && sf_c_name_problem(name))
+    return SYSFENCE_EUSAGE; /* the header would not compile */
   const sf_arch *arch = ctx->arch;
   int rc;
   switch (format) {

@@ -416,6 +416,38 @@ static int is_identifier(const char *s) {
   return 1;
 }
 
+/* C11's keywords and those C23 adds (a header must compile under both). */
+static int is_c_keyword(const char *s) {
+  static const char *const kw[] = {
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "alignas", "alignof", "bool",
+      "constexpr", "false", "nullptr", "static_assert", "thread_local",
+      "true", "typeof", "typeof_unqual"};
+  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+    if (strcmp(s, kw[i]) == 0) return 1;
+  return 0;
+}
+
+const char *sf_c_name_problem(const char *name) {
+  if (!name || !*name) return "it is empty";
+  if (!is_identifier(name))
+    return "it is not a C identifier (letters, digits and '_', not starting "
+           "with a digit)";
+  if (strlen(name) > SF_C_NAME_MAX) return "it is longer than 200 characters";
+  if (is_c_keyword(name)) return "it is a C keyword";
+  /* Reserved for the implementation (C11 7.1.3), and the prefixes of the
+   * macros <linux/filter.h> defines (BPF_K, SKF_AD_OFF, ...), which would
+   * replace the name. */
+  if (name[0] == '_' && (name[1] == '_' || isupper((unsigned char)name[1])))
+    return "names starting with '__' or '_' and a capital are reserved in C";
+  if (strncmp(name, "BPF_", 4) == 0 || strncmp(name, "SKF_", 4) == 0)
+    return "<linux/filter.h> defines macros starting with BPF_ and SKF_";
+  return NULL;
+}
+
 /* The <linux/filter.h> spelling of CODE ("BPF_LD | BPF_W | BPF_ABS") into
  * BUF; 0, or -1 if it has none (the caller writes the number). */
 static int code_macro(uint16_t code, char *buf, size_t size) {
@@ -514,7 +546,7 @@ static void c_prologue(const sf_arch *arch, const char *name, size_t len,
 int sf_emit_c(const struct sock_filter *prog, size_t len, const sf_arch *arch,
               const char *name, FILE *out) {
   if (!name) name = "sysfence_filter";
-  if (!arch || !is_identifier(name) || strlen(name) > 200) {
+  if (!arch || sf_c_name_problem(name)) {
     errno = EINVAL;
     return -1;
   }

@@ -10,7 +10,12 @@
 /* Raw blob in the arch's byte order.  0 or -1 (errno set). */
 int sf_emit_bpf(const struct sock_filter *prog, size_t len, const sf_arch *arch,
                 FILE *out);
-/* C header with include guard, one instruction per line with a comment. */
+/* Why NAME cannot name the array of a C header (the header would not
+ * compile, or would break the code including it), or NULL if it can. */
+enum { SF_C_NAME_MAX = 200 };
+const char *sf_c_name_problem(const char *name);
+/* C header with include guard, one instruction per line with a comment.
+ * NAME NULL is "sysfence_filter"; a NAME with a problem is EINVAL. */
 int sf_emit_c(const struct sock_filter *prog, size_t len, const sf_arch *arch,
               const char *name, FILE *out);
 /* Listing: address, mnemonic, operands, syscall names for comparisons on

@@ -51,10 +51,13 @@ static const char usage_text[] =
     "  -I, --include DIR    search DIR for #include files (after the folder of\n"
     "                       the including file); may be repeated\n"
     "  -n, --name IDENT     C identifier of the array for --format c\n"
-    "                       (default: sysfence_filter)\n"
+    "                       (default: sysfence_filter; not a C keyword, a\n"
+    "                       reserved name, or BPF_*/SKF_*)\n"
     "      --bad-arch ACTION  action for a foreign architecture and for the\n"
     "                       other ABI's syscall numbers (x32 on x86_64);\n"
-    "                       default KILL_PROCESS; e.g. ERRNO(38), KILL_THREAD\n"
+    "                       default KILL_PROCESS; e.g. ERRNO(38), KILL_THREAD;\n"
+    "                       ALLOW and LOG are warned about: they let every\n"
+    "                       other ABI through unfiltered\n"
     "  -O, --optimize LEVEL  compile and stats: 1 (default) optimizes the\n"
     "                       filter for size and speed; 0 emits straightforward\n"
     "                       code (same decisions)\n"
@@ -135,16 +138,6 @@ static int parse_format(const char *s, sysfence_format *f) {
   return 0;
 }
 
-static int is_c_identifier(const char *s) {
-  if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-    return 0;
-  for (; *s; s++)
-    if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-          (*s >= '0' && *s <= '9')))
-      return 0;
-  return 1;
-}
-
 static const struct option long_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, 'f'},
@@ -202,11 +195,12 @@ static int parse_options(int argc, char **argv, const command *cmd,
       break;
     case 'a': o->arch = optarg; break;
     case 'I': o->includes[o->n_includes++] = optarg; break;
-    case 'n':
-      if (!is_c_identifier(optarg))
-        return usage_error("--name '%s' is not a C identifier", optarg);
+    case 'n': {
+      const char *why = sf_c_name_problem(optarg);
+      if (why) return usage_error("--name '%s' cannot name a C array: %s", optarg, why);
       o->name = optarg;
       break;
+    }
     case 'B': o->bad_arch = optarg; break;
     case 'O':
       if (strcmp(optarg, "0") != 0 && strcmp(optarg, "1") != 0)

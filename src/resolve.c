@@ -1087,6 +1087,48 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
 
 /* ---- entry point ---------------------------------------------------------------- */
 
+/* The other ABIs a kernel for ARCH can run beside it (its compat and x32
+ * syscall entries: CONFIG_IA32_EMULATION and CONFIG_X86_X32_ABI on x86_64,
+ * CONFIG_COMPAT on arm64, powerpc, parisc and s390, CONFIG_MIPS32_O32 and
+ * CONFIG_MIPS32_N32 on mips64; x32 processes can make x86_64 and i386
+ * syscalls too). */
+static const char *other_abis(const sf_arch *arch) {
+  static const struct { const char *arch, *others; } tab[] = {
+      {"x86_64", "i386 (int $0x80, 32-bit programs) and x32 (numbers from 0x40000000)"},
+      {"x32", "x86_64 (numbers below 0x40000000) and i386"},
+      {"i386", "x86_64 and x32, where the kernel is 64-bit"},
+      {"aarch64", "arm (32-bit programs)"},
+      {"arm", "aarch64, where the kernel is 64-bit"},
+      {"mips64", "mips o32 and n32"},
+      {"mips64el", "mipsel o32 and n32"},
+      {"ppc64", "ppc (32-bit programs)"},
+      {"ppc64le", "ppc (32-bit programs)"},
+      {"parisc64", "parisc (32-bit programs)"},
+      {"s390x", "s390 (31-bit programs)"},
+  };
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (strcmp(tab[i].arch, arch->name) == 0) return tab[i].others;
+  return NULL;
+}
+
+/* --bad-arch ALLOW or LOG switches filtering off for every foreign ABI,
+ * the hole this compiler exists to close: say what gets through. */
+static void warn_permissive_bad_arch(rstate *st) {
+  sysfence_ctx *ctx = st->ctx;
+  if (!permissive(ctx->bad_arch_action)) return;
+  const char *others = other_abis(st->arch);
+  sf_warning(ctx, (sf_loc){0},
+             "--bad-arch %s: syscalls made through any ABI other than %s are "
+             "allowed%s without filtering%s%s%s",
+             ctx->bad_arch_action == SF_RET_ALLOW ? "ALLOW" : "LOG", st->arch->name,
+             ctx->bad_arch_action == SF_RET_ALLOW ? "" : " (and logged)",
+             others ? " (on this target: " : "", others ? others : "",
+             others ? ")" : "");
+  sf_note(ctx, (sf_loc){0},
+          "every rule of the policy can be bypassed that way; "
+          "use KILL_PROCESS (the default) or an ERRNO action");
+}
+
 sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
   if (!ctx || !file) return NULL;
   rstate st = {0};
@@ -1143,6 +1185,7 @@ sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
     }
   }
   if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;
+  warn_permissive_bad_arch(&st);
   if (!st.have_default) st.default_action = SF_RET_KILL_THREAD;
   sf_ruleset *rs = build_ruleset(&st, main_policy);
   if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;

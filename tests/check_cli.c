@@ -181,6 +181,15 @@ START_TEST(cli_usage_errors) {
       {{"compile", "-o", out, "--format", "c", "--name", "9abc", pol}, "9abc"},
       {{"compile", "-o", out, "--format", "c", "--name", "a-b", pol}, "a-b"},
       {{"compile", "-o", out, "--format", "c", "--name", "", pol}, "name"},
+      /* Identifiers a header cannot use: keywords (C11, C23), reserved
+       * names, <linux/filter.h>'s macros. */
+      {{"compile", "-o", out, "--format", "c", "--name", "int", pol}, "C keyword"},
+      {{"compile", "-o", out, "--format", "c", "--name", "while", pol}, "C keyword"},
+      {{"compile", "-o", out, "--format", "c", "--name", "bool", pol}, "C keyword"},
+      {{"compile", "-o", out, "--format", "c", "--name", "_Bool", pol}, "reserved"},
+      {{"compile", "-o", out, "--format", "c", "--name", "__f", pol}, "reserved"},
+      {{"compile", "-o", out, "--format", "c", "--name", "BPF_K", pol}, "BPF_"},
+      {{"compile", "-o", out, "--format", "c", "--name", "SKF_AD_OFF", pol}, "SKF_"},
       {{"compile", "-o", out}, "input"},
       {{"compile", "-o", out, pol, pol}, "argument"},
       {{"compile", "-o", out, "--bad-arch", "FROB", pol}, "FROB"},
@@ -1028,6 +1037,34 @@ START_TEST(cli_bad_arch_option) {
 }
 END_TEST
 
+/* --bad-arch ALLOW or LOG turns filtering off for the other ABIs: warned,
+ * naming them; a refusing action is not. */
+START_TEST(cli_bad_arch_permissive_warns) {
+  const char *cases[][3] = {{"ALLOW", "x86_64", "i386"}, {"LOG", "x86_64", "x32"},
+                            {"ALLOW", "aarch64", "arm"}, {"LOG", "riscv64", "riscv64"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tu_result r[2] = {
+        sf("ALLOW { read } DEFAULT KILL\n", "compile", "-", "--format", "asm",
+           "--arch", cases[i][1], "--bad-arch", cases[i][0], NULL),
+        sf("ALLOW { read } DEFAULT KILL\n", "check", "-", "--arch", cases[i][1],
+           "--bad-arch", cases[i][0], NULL)};
+    for (int cmd = 0; cmd < 2; cmd++) {
+      EXPECT_EXIT(r[cmd], 0);
+      const char *err = r[cmd].err;
+      ck_assert_msg(strstr(err, "warning: --bad-arch") && strstr(err, cases[i][0]) &&
+                        strstr(err, "without filtering") && strstr(err, cases[i][2]),
+                    "--bad-arch %s --arch %s: %s", cases[i][0], cases[i][1], err);
+      tu_result_free(&r[cmd]);
+    }
+  }
+  tu_result r = sf("ALLOW { read } DEFAULT KILL\n", "check", "-", "--bad-arch",
+                   "ERRNO(38)", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(!strstr(r.err, "warning"), "ERRNO(38) warned: %s", r.err);
+  tu_result_free(&r);
+}
+END_TEST
+
 START_TEST(cli_write_failure) {
   char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "ok.policy", GOOD);
@@ -1053,6 +1090,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_check_command);
   tcase_add_test(tc, cli_arches);
   tcase_add_test(tc, cli_bad_arch_option);
+  tcase_add_test(tc, cli_bad_arch_permissive_warns);
   tcase_add_test(tc, cli_write_failure);
   suite_add_tcase(s, tc);
   tc = tcase_create("outputs");
