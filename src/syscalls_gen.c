@@ -11435,7 +11435,7 @@ static const sf_syscall sys_riscv64[328] = {
   {"clock_gettime", 0x71, 2, {{"which_clock", 32, 0}, {"tp", 64, 0}}},
   {"clock_nanosleep", 0x73, 4, {{"which_clock", 32, 0}, {"flags", 32, 0}, {"rqtp", 64, 0}, {"rmtp", 64, 0}}},
   {"clock_settime", 0x70, 2, {{"which_clock", 32, 0}, {"tp", 64, 0}}},
-  {"clone", 0xdc, 5, {{"clone_flags", 64, 0}, {"newsp", 64, 0}, {"parent_tidptr", 64, 0}, {"child_tidptr", 64, 0}, {"tls", 64, 0}}},
+  {"clone", 0xdc, 5, {{"clone_flags", 64, 0}, {"newsp", 64, 0}, {"parent_tidptr", 64, 0}, {"tls", 64, 0}, {"child_tidptr", 64, 0}}},
   {"clone3", 0x1b3, 2, {{"uargs", 64, 0}, {"size", 64, 0}}},
   {"close", 0x39, 1, {{"fd", 32, 0}}},
   {"close_range", 0x1b4, 3, {{"fd", 32, 0}, {"max_fd", 32, 0}, {"flags", 32, 0}}},

@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "ruleset.h"
 #include "sysfence.h"
+#include "testutil.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -257,7 +258,7 @@ START_TEST(test_arch_args) {
   ck_assert_str_eq(sf_syscall_by_name(i386, "clone")->args[3].name, "tls");
   ck_assert_str_eq(sf_syscall_by_name(sf_arch_by_name("aarch64"), "clone")->args[3].name, "tls");
   ck_assert_str_eq(sf_syscall_by_name(sf_arch_by_name("s390x"), "clone")->args[0].name, "newsp");
-  ck_assert_str_eq(sf_syscall_by_name(sf_arch_by_name("riscv64"), "clone")->args[4].name, "tls");
+  ck_assert_str_eq(sf_syscall_by_name(sf_arch_by_name("riscv64"), "clone")->args[3].name, "tls");
 }
 END_TEST
 
@@ -279,6 +280,101 @@ START_TEST(test_arch_foreign_offsets) {
   ck_assert_uint_eq(sf_arg_lo_offset(x64, 5), 56);
   ck_assert_uint_eq(sf_arg_lo_offset(mips, 1), 28);
   ck_assert_uint_eq(sf_arg_hi_offset(mips, 1), 24);
+}
+END_TEST
+
+/* clone's argument positions, from the kernel's sources (torvalds/linux),
+ * not from the tables under test.  kernel/fork.c declares sys_clone in the
+ * layout the architecture's Kconfig selects:
+ *   CONFIG_CLONE_BACKWARDS:  clone_flags, newsp, parent_tidptr, tls,
+ *                            child_tidptr  (arch/{x86 if X86_32,arm,arm64,
+ *                            mips,parisc,powerpc,riscv}/Kconfig; i386 on a
+ *                            64-bit kernel: arch/x86/kernel/sys_ia32.c
+ *                            ia32_clone, the same order)
+ *   CONFIG_CLONE_BACKWARDS2: newsp, clone_flags, parent_tidptr,
+ *                            child_tidptr, tls  (arch/s390/Kconfig)
+ *   neither:                 clone_flags, newsp, parent_tidptr,
+ *                            child_tidptr, tls  (x86_64 and x32, loongarch,
+ *                            sh; m68k's m68k_clone in
+ *                            arch/m68k/kernel/process.c reads them from d1..d5
+ *                            in this order)
+ * Byte-order twins share their layout. */
+static const char *const clone_arg[5] = {"clone_flags", "newsp", "parent_tidptr",
+                                         "child_tidptr", "tls"};
+static const struct {
+  const char *arch;
+  int pos[5]; /* position of clone_arg[i] */
+} clone_want[] = {
+    {"i386", {0, 1, 2, 4, 3}},        {"x86_64", {0, 1, 2, 3, 4}},
+    {"x32", {0, 1, 2, 3, 4}},         {"arm", {0, 1, 2, 4, 3}},
+    {"aarch64", {0, 1, 2, 4, 3}},     {"loongarch64", {0, 1, 2, 3, 4}},
+    {"m68k", {0, 1, 2, 3, 4}},        {"mips", {0, 1, 2, 4, 3}},
+    {"mipsel", {0, 1, 2, 4, 3}},      {"mips64", {0, 1, 2, 4, 3}},
+    {"mips64el", {0, 1, 2, 4, 3}},    {"mips64n32", {0, 1, 2, 4, 3}},
+    {"mips64n32el", {0, 1, 2, 4, 3}}, {"parisc", {0, 1, 2, 4, 3}},
+    {"parisc64", {0, 1, 2, 4, 3}},    {"ppc", {0, 1, 2, 4, 3}},
+    {"ppc64", {0, 1, 2, 4, 3}},       {"ppc64le", {0, 1, 2, 4, 3}},
+    {"riscv64", {0, 1, 2, 4, 3}},     {"s390", {1, 0, 2, 3, 4}},
+    {"s390x", {1, 0, 2, 3, 4}},       {"sh", {0, 1, 2, 3, 4}},
+    {"shel", {0, 1, 2, 3, 4}},
+};
+enum { N_CLONE_WANT = sizeof clone_want / sizeof clone_want[0] };
+
+START_TEST(test_clone_arg_positions) {
+  /* Every architecture sysfence knows is in the table above. */
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  ck_assert_uint_eq(n, N_CLONE_WANT);
+  for (size_t i = 0; i < n; i++) {
+    int found = 0;
+    for (size_t j = 0; j < N_CLONE_WANT; j++)
+      found |= strcmp(all[i]->name, clone_want[j].arch) == 0;
+    ck_assert_msg(found, "%s: no expected clone layout", all[i]->name);
+  }
+  for (size_t j = 0; j < N_CLONE_WANT; j++) {
+    const sf_arch *a = sf_arch_by_name(clone_want[j].arch);
+    ck_assert_ptr_nonnull(a);
+    const sf_syscall *s = sf_syscall_by_name(a, "clone");
+    ck_assert_msg(s && s->nargs == 5, "%s: clone has not 5 arguments", a->name);
+    for (int i = 0; i < 5; i++) {
+      const char *got = s->args[clone_want[j].pos[i]].name;
+      ck_assert_msg(strcmp(got, clone_arg[i]) == 0,
+                    "%s: clone argument %d is %s, the kernel's is %s", a->name,
+                    clone_want[j].pos[i], got, clone_arg[i]);
+    }
+  }
+}
+END_TEST
+
+/* The compiled filter tests the register the kernel reads: NAME == 0 on
+ * clone refuses a nonzero value exactly at NAME's kernel position. */
+static void check_clone_filter(const sf_arch *a, const int pos[5], int i) {
+  char src[128];
+  snprintf(src, sizeof src, "ALLOW { clone { %s == 0 } } DEFAULT ERRNO(1)",
+           clone_arg[i]);
+  struct sock_fprog prog;
+  char *diags = NULL;
+  int rc = tu_compile(src, a->name, &prog, &diags);
+  ck_assert_msg(rc == SYSFENCE_OK, "%s: %s: %s", a->name, src, diags);
+  free(diags);
+  const sf_syscall *s = sf_syscall_by_name(a, "clone");
+  for (int p = -1; p < SF_MAX_ARGS; p++) { /* -1: all arguments zero */
+    sf_seccomp_data d = {.nr = s->nr, .arch = a->audit_arch};
+    if (p >= 0) d.args[p] = 0x1234;
+    uint32_t want = p == pos[i] ? SF_RET_ERRNO | 1 : SF_RET_ALLOW;
+    uint32_t got = sf_bpf_run(prog.filter, prog.len, a, &d, NULL);
+    ck_assert_msg(got == want, "%s: %s with 0x1234 at position %d: %#x, want %#x",
+                  a->name, src, p, got, want);
+  }
+  free(prog.filter);
+}
+
+START_TEST(test_clone_arg_filter) {
+  for (size_t j = 0; j < N_CLONE_WANT; j++) {
+    const sf_arch *a = sf_arch_by_name(clone_want[j].arch);
+    ck_assert_ptr_nonnull(a);
+    for (int i = 0; i < 5; i++) check_clone_filter(a, clone_want[j].pos, i);
+  }
 }
 END_TEST
 
@@ -846,6 +942,8 @@ static Suite *suite(void) {
   tcase_add_test(t, test_arch_lookup);
   tcase_add_test(t, test_arch_args);
   tcase_add_test(t, test_arch_foreign_offsets);
+  tcase_add_test(t, test_clone_arg_positions);
+  tcase_add_test(t, test_clone_arg_filter);
   suite_add_tcase(s, t);
   t = tcase_create("resolve");
   tcase_add_checked_fixture(t, NULL, teardown);

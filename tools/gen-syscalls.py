@@ -199,11 +199,61 @@ EXTRA_ROWS = {
     "sigreturn": [],
 }
 
-# clone's argument order (kernel/fork.c).  The TSV row is the generic order
-# flags, newsp, parent_tidptr, child_tidptr, tls.
-CLONE_BACKWARDS = {"x86", "arm", "aarch64", "mips", "mips64", "mips64n32",
-                   "ppc", "ppc64", "parisc", "parisc64"}
-CLONE_BACKWARDS2 = {"s390", "s390x"}
+# clone's argument order, per CSV column (byte-order twins share one).
+# kernel/fork.c defines sys_clone in one of four layouts, chosen by the
+# CONFIG_CLONE_BACKWARDS* option the architecture's Kconfig selects (none:
+# the default layout).  The TSV row holds the default order.  The fourth
+# layout, CONFIG_CLONE_BACKWARDS3 (clone_flags, newsp, stack_size,
+# parent_tidptr, child_tidptr, tls), is microblaze's only: no column here.
+# Paths are in torvalds/linux; an architecture's syscall argument registers
+# are the ones its arch/*/include/asm/syscall.h reads, in order.
+CLONE_DEFAULT = ("clone_flags", "newsp", "parent_tidptr", "child_tidptr", "tls")
+CLONE_BACKWARDS = ("clone_flags", "newsp", "parent_tidptr", "tls", "child_tidptr")
+CLONE_BACKWARDS2 = ("newsp", "clone_flags", "parent_tidptr", "child_tidptr", "tls")
+CLONE_LAYOUT = {
+    # arch/x86/Kconfig: "select CLONE_BACKWARDS if X86_32".  A 64-bit kernel
+    # runs i386 clone through arch/x86/kernel/sys_ia32.c ia32_clone ("The
+    # 32-bit clone ABI is CONFIG_CLONE_BACKWARDS"; syscall_32.tbl entry
+    # compat_sys_ia32_clone): the same order.
+    "x86": CLONE_BACKWARDS,
+    # No CLONE_BACKWARDS* without X86_32; arch/x86/entry/syscalls/
+    # syscall_64.tbl "56 common clone sys_clone" serves x32 too.
+    "x86_64": CLONE_DEFAULT,
+    "x32": CLONE_DEFAULT,
+    # arch/arm/Kconfig: "select CLONE_BACKWARDS".
+    "arm": CLONE_BACKWARDS,
+    # arch/arm64/Kconfig: "select CLONE_BACKWARDS" (its compat table,
+    # arch/arm64/include/asm/unistd32.h, maps arm's clone to that sys_clone).
+    "aarch64": CLONE_BACKWARDS,
+    # arch/loongarch/Kconfig selects no CLONE_BACKWARDS*.
+    "loongarch64": CLONE_DEFAULT,
+    # arch/m68k/Kconfig selects none; clone goes through m68k_clone in
+    # arch/m68k/kernel/process.c, which reads flags, stack, parent_tid,
+    # child_tid, tls from d1..d5, the argument registers 0..4.
+    "m68k": CLONE_DEFAULT,
+    # arch/mips/Kconfig: "select CLONE_BACKWARDS" (o32, n64 and n32 all
+    # enter the same sys_clone through save_static_function).
+    "mips": CLONE_BACKWARDS,
+    "mips64": CLONE_BACKWARDS,
+    "mips64n32": CLONE_BACKWARDS,
+    # arch/parisc/Kconfig: "select CLONE_BACKWARDS"; sys_clone_wrapper
+    # (arch/parisc/kernel/entry.S, fork_like) saves registers and branches
+    # to sys_clone with the arguments untouched.
+    "parisc": CLONE_BACKWARDS,
+    "parisc64": CLONE_BACKWARDS,
+    # arch/powerpc/Kconfig: "select CLONE_BACKWARDS" (32- and 64-bit).
+    "ppc": CLONE_BACKWARDS,
+    "ppc64": CLONE_BACKWARDS,
+    # arch/riscv/Kconfig: "select CLONE_BACKWARDS" (glibc's
+    # sysdeps/unix/sysv/linux/riscv/clone.S passes tls in a3, the fourth).
+    "riscv64": CLONE_BACKWARDS,
+    # arch/s390/Kconfig: "select CLONE_BACKWARDS2" (31-bit compat too).
+    "s390": CLONE_BACKWARDS2,
+    "s390x": CLONE_BACKWARDS2,
+    # arch/sh/Kconfig selects none: generic sys_clone, default order (tls
+    # is the fifth argument register, r0).
+    "sh": CLONE_DEFAULT,
+}
 
 # Scalar types that are 64 bits on every ABI (two registers on 32-bit ones).
 ALWAYS64 = {"loff_t", "u64", "__u64", "s64", "__s64", "long long",
@@ -389,10 +439,11 @@ def signature(col, bits64, name, rowname, tsv):
         # and real policies use that name.
         if args[0][0] == "flags":
             args[0] = ("clone_flags",) + tuple(args[0][1:])
-        if col in CLONE_BACKWARDS:
-            args = [args[0], args[1], args[2], args[4], args[3]]
-        elif col in CLONE_BACKWARDS2:
-            args = [args[1], args[0], args[2], args[3], args[4]]
+        by_name = {a[0]: a for a in args}
+        if set(by_name) != set(CLONE_LAYOUT[col]):
+            sys.exit("clone: the TSV's argument names are not %s"
+                     % ", ".join(CLONE_DEFAULT))
+        args = [by_name[n] for n in CLONE_LAYOUT[col]]
     out = []
     for aname, ctype, bits in args:
         if not bits64:
@@ -433,6 +484,9 @@ def main():
     unused = sorted(set(cols) - {c for _, c, _, _, _, _ in ARCHES})
     if unused:
         sys.exit("CSV has architectures not in ARCHES: %s" % ", ".join(unused))
+    no_clone = sorted({c for _, c, _, _, _, _ in ARCHES} - set(CLONE_LAYOUT))
+    if no_clone:
+        sys.exit("CLONE_LAYOUT lacks columns: %s" % ", ".join(no_clone))
 
     out = []
     w = out.append
