@@ -108,6 +108,20 @@ SYSFENCE_API int sysfence_set_weights(sysfence_ctx *ctx,
 SYSFENCE_API int sysfence_set_profile(sysfence_ctx *ctx, const char *path,
                                       char *why, size_t why_size);
 
+/* Run-time constants: define NAME (an identifier) as VALUE (a number as
+ * the policy language writes it: decimal, 0x hex, 0b binary, 0 octal, an
+ * optional '-') for the policies compiled with CTX, as if #define'd before
+ * their first line (what -D NAME=VALUE does on the command line).  A
+ * policy may #define the same name with the same value; another value is
+ * an error.  Defining a name again replaces its value.  SYSFENCE_PID is
+ * the name for the pid of the process the filter is for: 'sysfence run'
+ * defines it, and a policy that uses it without a definition is an error.
+ * Returns SYSFENCE_EUSAGE for a bad NAME or VALUE. */
+SYSFENCE_API int sysfence_define(sysfence_ctx *ctx, const char *name,
+                                 const char *value);
+/* Forget every run-time constant of CTX. */
+SYSFENCE_API void sysfence_clear_defines(sysfence_ctx *ctx);
+
 /* Parse an action as written in a policy ("ERRNO(1)", "KILL_PROCESS") into
  * its seccomp return value.  Returns 0 on success. */
 SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);

@@ -15,6 +15,7 @@
 #include "codegen.h"
 #include "config.h"
 #include "context.h"
+#include "defines.h"
 #include "diag.h"
 #include "emit.h"
 #include "parse.h"
@@ -50,6 +51,7 @@ void sysfence_free(sysfence_ctx *ctx) {
   for (size_t i = 0; i < ctx->n_include_dirs; i++) free(ctx->include_dirs[i]);
   free(ctx->include_dirs);
   sf_profile_clear(ctx);
+  sf_defines_clear(ctx);
   sf_arena_free(ctx->arena);
   free(ctx->diags);
   free(ctx->diag_text);

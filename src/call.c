@@ -12,6 +12,7 @@
 #include "context.h"
 #include "diag.h"
 #include "parse.h"
+#include "defines.h"
 #include "ruleset.h"
 
 /* ---- constants and the front end --------------------------------------- */
@@ -30,6 +31,7 @@ int sf_define_lookup(const ast_file *file, const char *name, uint64_t *value) {
 typedef struct cursor {
   const char *p;
   const ast_file *defs;
+  const sysfence_ctx *ctx; /* its run-time constants (-D), or NULL */
   char *err;
   size_t err_size;
 } cursor;
@@ -61,38 +63,6 @@ static size_t take_word(cursor *c, char *buf, size_t size) {
   return n;
 }
 
-static int digit_value(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return 99;
-}
-
-/* An unsigned literal: decimal, 0x hex, 0b binary, 0 octal (as in the
- * policy language).  0, or -1 if malformed or above 2^64 - 1. */
-static int parse_unsigned(const char *s, uint64_t *out) {
-  unsigned base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-  } else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s += 2;
-  } else if (s[0] == '0' && s[1]) {
-    base = 8;
-    s++;
-  }
-  if (!*s) return -1;
-  uint64_t v = 0;
-  for (; *s; s++) {
-    unsigned d = (unsigned)digit_value(*s);
-    if (d >= base || v > (UINT64_MAX - d) / base) return -1;
-    v = v * base + d;
-  }
-  *out = v;
-  return 0;
-}
-
 /* A number at the cursor, '-' allowed (two's complement of the magnitude,
  * which must fit in int64).  Sets *NEGATIVE. */
 static int parse_number(cursor *c, uint64_t *out, int *negative) {
@@ -102,7 +72,7 @@ static int parse_number(cursor *c, uint64_t *out, int *negative) {
   char word[64];
   size_t n = take_word(c, word, sizeof word);
   uint64_t v;
-  if (n == 0 || n >= sizeof word || parse_unsigned(word, &v) != 0 ||
+  if (n == 0 || n >= sizeof word || sf_literal_parse_unsigned(word, &v) != 0 ||
       (*negative && v > (uint64_t)1 << 63))
     return fail(c, "bad number '%.*s'", (int)(c->p - start), start);
   *out = *negative ? (uint64_t)0 - v : v;
@@ -145,7 +115,10 @@ static int parse_term(cursor *c, uint64_t *out) {
   char name[128];
   if (take_word(c, name, sizeof name) >= sizeof name)
     return fail(c, "name too long");
-  if (sf_define_lookup(c->defs, name, out) != 0) return unknown_constant(c, name);
+  if (sf_define_lookup(c->defs, name, out) == 0) return 0;
+  const sf_define *d = c->ctx ? sf_define_find(c->ctx, name) : NULL;
+  if (!d) return unknown_constant(c, name);
+  *out = d->value;
   return 0;
 }
 
@@ -242,8 +215,9 @@ static int parse_sys(cursor *c, sf_call_spec *out) {
 }
 
 int sf_call_parse(const char *text, const sf_arch *target, const ast_file *defs,
+                  const sysfence_ctx *ctx,
                   sf_call_spec *out, char *err, size_t err_size) {
-  cursor c = {text, defs, err, err_size};
+  cursor c = {text, defs, ctx, err, err_size};
   memset(out, 0, sizeof *out);
   if (err_size) err[0] = '\0';
   skip_ws(&c);

@@ -31,11 +31,12 @@ typedef struct sf_call_spec {
 } sf_call_spec;
 
 /* Parse TEXT for TARGET (the filter's architecture).  DEFS (may be NULL)
- * provides the #define'd constants.  Returns 0, or -1 with a message
- * (with a did-you-mean hint where one helps) in ERR. */
+ * provides the #define'd constants, then CTX (may be NULL) its run-time
+ * constants (-D).  Returns 0, or -1 with a message (with a did-you-mean
+ * hint where one helps) in ERR. */
 int sf_call_parse(const char *text, const sf_arch *target,
-                  const struct ast_file *defs, sf_call_spec *out, char *err,
-                  size_t err_size);
+                  const struct ast_file *defs, const struct sysfence_ctx *ctx,
+                  sf_call_spec *out, char *err, size_t err_size);
 
 /* The value of constant NAME #define'd in FILE: 0, or -1 if none. */
 int sf_define_lookup(const struct ast_file *file, const char *name,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
@@ -51,4 +52,25 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
     return -1;
   }
   return 0;
+}
+
+int sf_cli_define(sysfence_ctx *ctx, const char *arg, char *why, size_t why_size) {
+  /* gcc's convention: -D NAME is NAME=1. */
+  const char *eq = strchr(arg, '=');
+  size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+  char *name = malloc(n + 1);
+  if (!name) {
+    snprintf(why, why_size, "%s", strerror(ENOMEM));
+    return -1;
+  }
+  memcpy(name, arg, n);
+  name[n] = '\0';
+  int rc = sysfence_define(ctx, name, eq ? eq + 1 : "1");
+  if (rc == SYSFENCE_EUSAGE)
+    snprintf(why, why_size, "-D '%s': expected NAME=VALUE, NAME an identifier and "
+             "VALUE a number (decimal, 0x hex, 0b binary, 0 octal, '-' allowed)", arg);
+  else if (rc != SYSFENCE_OK)
+    snprintf(why, why_size, "%s", strerror(errno));
+  free(name);
+  return rc == SYSFENCE_OK ? 0 : -1;
 }

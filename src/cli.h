@@ -18,6 +18,9 @@ enum {
 int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
                        const char *const *includes, size_t n_includes,
                        char *why, size_t why_size);
+/* -D ARG: "NAME=VALUE", or "NAME" (VALUE 1), as a run-time constant
+ * (sysfence_define).  Returns 0, or -1 with a message in WHY. */
+int sf_cli_define(sysfence_ctx *ctx, const char *arg, char *why, size_t why_size);
 /* Use PATH ("-": stdin) as the policy.  An unreadable file is reported
  * here, as a usage error, rather than later as a policy error.  Returns 0,
  * or -1 with a message in WHY. */

@@ -32,6 +32,9 @@ struct sysfence_ctx {
   char **profile_names;
   uint64_t *profile_counts;
   size_t n_profile;
+  /* Run-time constants (-D, sysfence_define; defines.h), malloc()ed. */
+  struct sf_define *defines;
+  size_t n_defines;
 
   /* State of the current/last compilation; all of it in `arena`. */
   sf_arena *arena;

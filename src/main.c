@@ -50,6 +50,11 @@ static const char usage_text[] =
     "  -a, --arch ARCH      target architecture (default: the host, %s)\n"
     "  -I, --include DIR    search DIR for #include files (after the folder of\n"
     "                       the including file); may be repeated\n"
+    "  -D, --define NAME[=VALUE]  compile, check, eval, stats: a constant, as\n"
+    "                       if #define'd before the policy (VALUE default 1);\n"
+    "                       may be repeated.  SYSFENCE_PID (the pid of the\n"
+    "                       process the filter is for) is defined by 'run';\n"
+    "                       elsewhere a policy using it needs -D SYSFENCE_PID=PID\n"
     "  -n, --name IDENT     C identifier of the array for --format c\n"
     "                       (default: sysfence_filter; not a C keyword, a\n"
     "                       reserved name, or BPF_*/SKF_*)\n"
@@ -67,13 +72,13 @@ static const char usage_text[] =
     "                       also prints the mean path weighted by FILE\n"
     "Options of disasm:\n"
     "  -a, --arch ARCH      byte order and syscall names (default: the host)\n"
-    "Options of eval: -a, -I and --bad-arch as for compile.\n"
+    "Options of eval: -a, -I, -D and --bad-arch as for compile.\n"
     "Options of sim:\n"
     "  -a, --arch ARCH      byte order, syscall names and the AUDIT_ARCH of\n"
     "                       calls (default: the host)\n"
     "      --trace          print each instruction executed: address, the\n"
     "                       instruction, and A and X after it\n"
-    "Options of stats: -a, -I and --bad-arch as for compile, and\n"
+    "Options of stats: -a, -I, -D and --bad-arch as for compile, and\n"
     "      --blob, --policy FILE is a raw filter / a policy (default: a raw\n"
     "                       filter if it is a whole number of instructions\n"
     "                       that passes the kernel's checks, else a policy)\n"
@@ -114,6 +119,8 @@ typedef struct options {
   sysfence_format format;
   const char **includes;
   size_t n_includes;
+  const char **defines; /* -D NAME=VALUE */
+  size_t n_defines;
   char **calls; /* eval, sim: the arguments after the input */
   size_t n_calls;
   int trace;
@@ -143,6 +150,7 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'f'},
     {"arch", required_argument, NULL, 'a'},
     {"include", required_argument, NULL, 'I'},
+    {"define", required_argument, NULL, 'D'},
     {"name", required_argument, NULL, 'n'},
     {"bad-arch", required_argument, NULL, 'B'},
     {"optimize", required_argument, NULL, 'O'},
@@ -183,7 +191,7 @@ static int parse_options(int argc, char **argv, const command *cmd,
   int c;
   optind = 1;
   opterr = 0; /* our own messages name the program, not the command */
-  while ((c = getopt_long(argc, argv, ":o:f:a:I:n:O:hV", long_opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:f:a:I:D:n:O:hV", long_opts, NULL)) != -1) {
     if (c != '?' && c != ':' && !strchr(cmd->opts, c))
       return usage_error("option '--%s' does not apply to '%s'", option_name(c),
                          cmd->name);
@@ -195,6 +203,7 @@ static int parse_options(int argc, char **argv, const command *cmd,
       break;
     case 'a': o->arch = optarg; break;
     case 'I': o->includes[o->n_includes++] = optarg; break;
+    case 'D': o->defines[o->n_defines++] = optarg; break;
     case 'n': {
       const char *why = sf_c_name_problem(optarg);
       if (why) return usage_error("--name '%s' cannot name a C array: %s", optarg, why);
@@ -223,12 +232,12 @@ static int parse_options(int argc, char **argv, const command *cmd,
 }
 
 /* compile, check and disasm take the same options (disasm ignores most). */
-static const command cmd_compile = {"compile", "ofaInBORhV", 0, 0};
-static const command cmd_check = {"check", "ofaInBhV", 0, 0};
+static const command cmd_compile = {"compile", "ofaIDnBORhV", 0, 0};
+static const command cmd_check = {"check", "ofaIDnBhV", 0, 0};
 static const command cmd_disasm = {"disasm", "ofaInBhV", 0, 0};
-static const command cmd_eval = {"eval", "aIBhV", 1, -1};
+static const command cmd_eval = {"eval", "aIDBhV", 1, -1};
 static const command cmd_sim = {"sim", "aThV", 1, -1};
-static const command cmd_stats = {"stats", "aIBORPLhV", 0, 0};
+static const command cmd_stats = {"stats", "aIDBORPLhV", 0, 0};
 
 static int configure_options(sysfence_ctx *ctx, const options *o) {
   if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
@@ -237,6 +246,9 @@ static int configure_options(sysfence_ctx *ctx, const options *o) {
   if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
                          sizeof why) != 0)
     return usage_error("%s", why);
+  for (size_t i = 0; i < o->n_defines; i++)
+    if (sf_cli_define(ctx, o->defines[i], why, sizeof why) != 0)
+      return usage_error("%s", why);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
   if (o->profile &&
       sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {
@@ -259,8 +271,9 @@ static int configure(sysfence_ctx *ctx, const options *o) {
 }
 
 static int run_front(int argc, char **argv, int compile) {
-  const char *includes[argc > 0 ? argc : 1];
-  options o = {.format = SYSFENCE_FORMAT_BPF, .includes = includes, .opt_level = -1};
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  options o = {.format = SYSFENCE_FORMAT_BPF, .includes = includes,
+               .defines = defines, .opt_level = -1};
   int rc = parse_options(argc, argv, compile ? &cmd_compile : &cmd_check, &o);
   if (rc >= 0) return rc;
   const char *out = o.output ? o.output : "-";
@@ -361,8 +374,8 @@ static const sf_arch *option_arch(const options *o) {
 /* ---- disasm ------------------------------------------------------------- */
 
 static int run_disasm(int argc, char **argv) {
-  const char *includes[argc > 0 ? argc : 1];
-  options o = {.includes = includes, .opt_level = -1};
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  options o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = parse_options(argc, argv, &cmd_disasm, &o);
   if (rc >= 0) return rc;
   const sf_arch *arch = option_arch(&o);
@@ -386,7 +399,8 @@ static int run_disasm(int argc, char **argv) {
 
 /* Parse every call of O (all before any output); NULL after a message. */
 static sf_call_spec *parse_calls(const options *o, const sf_arch *target,
-                                 const struct ast_file *defs) {
+                                 const struct ast_file *defs,
+                                 const sysfence_ctx *ctx) {
   sf_call_spec *specs = calloc(o->n_calls, sizeof *specs);
   if (!specs) {
     fprintf(stderr, "sysfence: error: %s\n", strerror(ENOMEM));
@@ -394,7 +408,7 @@ static sf_call_spec *parse_calls(const options *o, const sf_arch *target,
   }
   for (size_t i = 0; i < o->n_calls; i++) {
     char err[256];
-    if (sf_call_parse(o->calls[i], target, defs, &specs[i], err, sizeof err) != 0) {
+    if (sf_call_parse(o->calls[i], target, defs, ctx, &specs[i], err, sizeof err) != 0) {
       fprintf(stderr, "sysfence: error: bad call '%s': %s\n", o->calls[i], err);
       free(specs);
       return NULL;
@@ -412,8 +426,8 @@ static void print_result(const options *o, size_t i, uint32_t action,
 }
 
 static int eval_calls(const options *o, const sf_ruleset *rs,
-                      const struct ast_file *tree) {
-  sf_call_spec *specs = parse_calls(o, rs->arch, tree);
+                      const struct ast_file *tree, const sysfence_ctx *ctx) {
+  sf_call_spec *specs = parse_calls(o, rs->arch, tree, ctx);
   if (!specs) return EXIT_USAGE;
   for (size_t i = 0; i < o->n_calls; i++) {
     char why[300];
@@ -425,8 +439,8 @@ static int eval_calls(const options *o, const sf_ruleset *rs,
 }
 
 static int run_eval(int argc, char **argv) {
-  const char *includes[argc > 0 ? argc : 1];
-  options o = {.includes = includes, .opt_level = -1};
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  options o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = parse_options(argc, argv, &cmd_eval, &o);
   if (rc >= 0) return rc;
   sysfence_ctx *ctx = sysfence_new();
@@ -436,7 +450,7 @@ static int run_eval(int argc, char **argv) {
     const struct ast_file *tree;
     const sf_ruleset *rs = sf_front_end_tree(ctx, &tree);
     fputs(sysfence_diag_text(ctx), stderr);
-    if (rs) rc = eval_calls(&o, rs, tree);
+    if (rs) rc = eval_calls(&o, rs, tree, ctx);
     else rc = sysfence_error_count(ctx) ? EXIT_POLICY : EXIT_USAGE;
   }
   sysfence_free(ctx);
@@ -487,7 +501,7 @@ static int run_sim(int argc, char **argv) {
   size_t n;
   rc = load_blob(o.input, arch, &prog, &n);
   if (rc >= 0) return rc;
-  sf_call_spec *specs = parse_calls(&o, arch, NULL);
+  sf_call_spec *specs = parse_calls(&o, arch, NULL, NULL);
   if (specs)
     for (size_t i = 0; i < o.n_calls; i++) sim_call(&o, i, &specs[i], prog, n, arch);
   free(specs);
@@ -642,8 +656,8 @@ static int stats_blob(const options *o, const sf_arch *arch,
 }
 
 static int run_stats(int argc, char **argv) {
-  const char *includes[argc > 0 ? argc : 1];
-  options o = {.includes = includes, .opt_level = -1};
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  options o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = parse_options(argc, argv, &cmd_stats, &o);
   if (rc >= 0) return rc;
   const sf_arch *arch = option_arch(&o);

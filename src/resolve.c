@@ -18,6 +18,7 @@
 #include "ast.h"
 #include "bpf.h"
 #include "context.h"
+#include "defines.h"
 #include "diag.h"
 #include "ruleset.h"
 
@@ -27,7 +28,7 @@ typedef struct constant {
   const char *name;
   uint64_t value;
   int negative;
-  sf_loc loc;
+  sf_loc loc;        /* no location: a run-time constant (-D) */
   struct constant *next;
 } constant;
 
@@ -237,6 +238,20 @@ static void note_other_arches(rstate *st, const char *name, sf_loc loc,
             join(st, has, k), target);
 }
 
+/* SYSFENCE_PID used but not defined: an error that says who defines it
+ * (never a silent default: a wrong pid would aim the rule at another
+ * process).  Returns 1 if NAME is that case (the error is recorded). */
+static int pid_constant_missing(rstate *st, const char *name, sf_loc loc) {
+  if (strcmp(name, SF_PID_CONSTANT) != 0) return 0;
+  sf_error(st->ctx, loc,
+           "'%s' is not defined: it is the pid of the process the filter is "
+           "for, which 'sysfence run' defines",
+           name);
+  sf_note(st->ctx, loc, "to compile the policy ahead, give the pid with -D %s=PID",
+          name);
+  return 1;
+}
+
 /* ---- actions ------------------------------------------------------------------ */
 
 /* ERRNO(EPERM): the value of a #define'd constant (Kafel only takes a
@@ -249,6 +264,7 @@ static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
     *negative = c->negative;
     return 0;
   }
+  if (pid_constant_missing(st, a->value_name, loc)) return -1;
   size_t n = 0;
   for (constant *k = st->consts; k; k = k->next) n++;
   const char **names = sf_alloc(st->ctx, (n + 1) * sizeof *names);
@@ -433,6 +449,10 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     if (i >= 0) return arg_val(st, i, tab->bits[i]);
     constant *c = find_const(st, e->name);
     if (c) return new_const(st, at_width(st, cc, c->value, c->negative, e->loc));
+    if (pid_constant_missing(st, e->name, e->loc)) {
+      cc->failed = 1;
+      return NULL;
+    }
     /* Unknown: suggest among the argument names (aliases included) and the
      * constants. */
     size_t n = 2 * (size_t)tab->n;
@@ -850,6 +870,19 @@ static policy *new_policy(rstate *st, const char *name, sf_loc loc) {
   return p;
 }
 
+static void add_constant(rstate *st, const char *name, uint64_t value,
+                         int negative, sf_loc loc) {
+  constant *c = sf_alloc(st->ctx, sizeof *c);
+  if (!c) return;
+  c->name = name;
+  c->value = value;
+  c->negative = negative;
+  c->loc = loc;
+  c->next = st->consts;
+  st->consts = c;
+  sym_add(st, &st->const_tab, name, c);
+}
+
 static void define_constant(rstate *st, const ast_top *t) {
   sysfence_ctx *ctx = st->ctx;
   const char *name = t->name.name;
@@ -869,19 +902,33 @@ static void define_constant(rstate *st, const ast_top *t) {
       sf_error(ctx, t->name.loc, "'%s' is redefined with a different value (%s, was %s)",
                name, fmt_u64(st, t->value, t->negative),
                fmt_u64(st, c->value, c->negative));
-      sf_note(ctx, c->loc, "previous definition of '%s' is here", name);
+      if (c->loc.src)
+        sf_note(ctx, c->loc, "previous definition of '%s' is here", name);
+      else
+        sf_note(ctx, c->loc, "'%s' is defined for this compilation (-D %s=%s%s)",
+                name, name, fmt_u64(st, c->value, c->negative),
+                strcmp(name, SF_PID_CONSTANT) == 0 ? ", by 'sysfence run'" : "");
     }
     return;
   }
-  c = sf_alloc(ctx, sizeof *c);
-  if (!c) return;
-  c->name = name;
-  c->value = t->value;
-  c->negative = t->negative;
-  c->loc = t->name.loc;
-  c->next = st->consts;
-  st->consts = c;
-  sym_add(st, &st->const_tab, name, c);
+  add_constant(st, name, t->value, t->negative, t->name.loc);
+}
+
+/* The run-time constants (-D) come first, as if #define'd before the
+ * policy's first line, and obey the same rule: no syscall or argument
+ * name may be replaced. */
+static void predefine_constants(rstate *st) {
+  sysfence_ctx *ctx = st->ctx;
+  for (size_t i = 0; i < ctx->n_defines; i++) {
+    const sf_define *d = &ctx->defines[i];
+    if (sf_is_known_syscall_or_arg(d->name)) {
+      sf_error(ctx, (sf_loc){0},
+               "-D %s: '%s' is a syscall or argument name; a constant would "
+               "silently replace it", d->name, d->name);
+      continue;
+    }
+    add_constant(st, d->name, d->value, d->negative, (sf_loc){0});
+  }
 }
 
 /* ---- the main policy ------------------------------------------------------------ */
@@ -1141,6 +1188,7 @@ sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
   size_t errors_before = ctx->n_errors;
   policy *main_policy = new_policy(&st, "@main", (sf_loc){0});
   if (!main_policy) return NULL;
+  predefine_constants(&st);
 
   for (const ast_top *t = file->items; t; t = t->next) {
     if (sf_too_many_errors(ctx)) break;

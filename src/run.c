@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "defines.h"
 #include "launch.h"
 #include "sysfence.h"
 
@@ -26,6 +28,10 @@ static const char run_usage[] =
     "Options:\n"
     "  -a, --arch ARCH    must be the host's (other targets only with --dry-run)\n"
     "  -I, --include DIR  search DIR for #include files; may be repeated\n"
+    "  -D, --define NAME=VALUE  a constant for the policy (as #define); may\n"
+    "                     be repeated.  SYSFENCE_PID is always defined: the\n"
+    "                     pid of the process that runs COMMAND (this one,\n"
+    "                     which execs it)\n"
     "      --bad-arch ACTION  action for a foreign architecture (default\n"
     "                     KILL_PROCESS)\n"
     "      --tsync, --log, --spec-allow  SECCOMP_FILTER_FLAG_TSYNC, _LOG,\n"
@@ -51,6 +57,8 @@ typedef struct run_options {
   const char *policy, *arch, *bad_arch;
   const char **includes;
   size_t n_includes;
+  const char **defines; /* -D NAME=VALUE */
+  size_t n_defines;
   unsigned flags;
   int dry_run;
   char **command;
@@ -60,6 +68,7 @@ static int parse(int argc, char **argv, run_options *o) {
   static const struct option longs[] = {
       {"arch", required_argument, NULL, 'a'},
       {"include", required_argument, NULL, 'I'},
+      {"define", required_argument, NULL, 'D'},
       {"bad-arch", required_argument, NULL, 'B'},
       {"tsync", no_argument, NULL, 'T'},
       {"log", no_argument, NULL, 'L'},
@@ -71,10 +80,11 @@ static int parse(int argc, char **argv, run_options *o) {
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(dd, argv, ":a:I:nh", longs, NULL)) != -1) {
+  while ((c = getopt_long(dd, argv, ":a:I:D:nh", longs, NULL)) != -1) {
     switch (c) {
     case 'a': o->arch = optarg; break;
     case 'I': o->includes[o->n_includes++] = optarg; break;
+    case 'D': o->defines[o->n_defines++] = optarg; break;
     case 'B': o->bad_arch = optarg; break;
     case 'T': o->flags |= SYSFENCE_APPLY_TSYNC; break;
     case 'L': o->flags |= SYSFENCE_APPLY_LOG; break;
@@ -96,6 +106,26 @@ static int parse(int argc, char **argv, run_options *o) {
   return -1;
 }
 
+/* -D, then SYSFENCE_PID: this process's pid, since it execs the command
+ * (no fork in between), so rules on SYSFENCE_PID mean the command itself.
+ * A -D SYSFENCE_PID would aim them at another process: refused. */
+static int define_constants(sysfence_ctx *ctx, const run_options *o) {
+  char why[512];
+  for (size_t i = 0; i < o->n_defines; i++) {
+    const char *d = o->defines[i];
+    size_t n = strlen(SF_PID_CONSTANT);
+    if (strncmp(d, SF_PID_CONSTANT, n) == 0 && (d[n] == '=' || d[n] == '\0'))
+      return usage_error("-D %s: 'sysfence run' defines %s itself (the pid of "
+                         "the command it runs)", d, SF_PID_CONSTANT);
+    if (sf_cli_define(ctx, d, why, sizeof why) != 0) return usage_error("%s", why);
+  }
+  char pid[32];
+  snprintf(pid, sizeof pid, "%ld", (long)getpid());
+  if (sysfence_define(ctx, SF_PID_CONSTANT, pid) != SYSFENCE_OK)
+    return usage_error("%s", strerror(errno));
+  return -1;
+}
+
 static int configure(sysfence_ctx *ctx, const run_options *o) {
   if (o->arch) {
     if (sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
@@ -114,7 +144,7 @@ static int configure(sysfence_ctx *ctx, const run_options *o) {
                          sizeof why) != 0 ||
       sf_cli_set_input(ctx, o->policy, why, sizeof why) != 0)
     return usage_error("%s", why);
-  return -1;
+  return define_constants(ctx, o);
 }
 
 /* Compile: 0 and *prog filled, or an exit status. */
@@ -131,8 +161,8 @@ static int compile(const run_options *o, sysfence_ctx *ctx, struct sock_fprog *p
 }
 
 int sf_cli_run(int argc, char **argv) {
-  const char *includes[argc > 0 ? argc : 1];
-  run_options o = {.includes = includes};
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  run_options o = {.includes = includes, .defines = defines};
   int rc = parse(argc, argv, &o);
   if (rc >= 0) return rc;
   sysfence_ctx *ctx = sysfence_new();

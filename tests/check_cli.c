@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1065,6 +1066,101 @@ START_TEST(cli_bad_arch_permissive_warns) {
 }
 END_TEST
 
+/* -D NAME=VALUE: a constant as if #define'd before the policy, on compile,
+ * check, eval and stats; not an option of disasm and sim. */
+START_TEST(cli_defines) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "d.policy", "ALLOW { write { fd == OUT } } DEFAULT ERRNO(E)\n");
+  char *ref = tu_write(dir, "r.policy", "#define OUT 1\n#define E 13\n"
+                                        "ALLOW { write { fd == OUT } } DEFAULT ERRNO(E)\n");
+  char *a = path_in(dir, "a.bpf"), *b = path_in(dir, "b.bpf");
+  tu_result r = sf(NULL, "compile", pol, "-D", "OUT=1", "--define=E=13", "-o", a, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", ref, "-o", b, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  size_t la, lb;
+  char *ba = tu_read(a, &la), *bb = tu_read(b, &lb);
+  ck_assert_msg(la == lb && memcmp(ba, bb, la) == 0, "-D differs from #define");
+  free(ba);
+  free(bb);
+  /* -D NAME is NAME=1, as with gcc; the constant also works in CALLs. */
+  r = sf(NULL, "eval", pol, "-DOUT", "-D", "E=0x0d", "write(OUT)", "write(2)", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "write(OUT) -> ALLOW") && strstr(r.out, "write(2) -> ERRNO(13)"),
+                "%s", r.out);
+  tu_result_free(&r);
+  r = sf(NULL, "check", pol, "-D", "OUT=1", "-D", "E=-1", NULL);
+  EXPECT_EXIT(r, 1); /* ERRNO(-1) is out of range: the value is used */
+  tu_result_free(&r);
+  r = sf(NULL, "stats", pol, "--policy", "-D", "OUT=1", "-D", "E=1", NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  /* Without the definitions the policy has errors. */
+  r = sf(NULL, "check", pol, NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert_msg(strstr(r.err, "'OUT'"), "%s", r.err);
+  tu_result_free(&r);
+  /* INPUT and CALL after the option (compile and check take no CALL). */
+  const char *bad[][5] = {{"compile", "9=1", pol, NULL, "9="},
+                          {"check", "X=1.5", pol, NULL, "X=1.5"},
+                          {"eval", "=3", pol, "read", "=3"},
+                          {"disasm", "X=1", a, NULL, "does not apply"},
+                          {"sim", "X=1", a, "read", "does not apply"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    r = sf(NULL, bad[i][0], "-D", bad[i][1], bad[i][2], bad[i][3], NULL);
+    EXPECT_EXIT(r, 2);
+    ck_assert_msg(strstr(r.err, bad[i][4]), "%s -D %s: %s", bad[i][0], bad[i][1], r.err);
+    tu_result_free(&r);
+  }
+  free(a);
+  free(b);
+  free(pol);
+  free(ref);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* 'sysfence run' defines SYSFENCE_PID as the pid that runs the command:
+ * a rule on it lets the command signal itself and nothing else. */
+START_TEST(cli_run_sysfence_pid) {
+  if (!tu_seccomp_available()) {
+    fprintf(stderr, "\n*** cli_run_sysfence_pid: no seccomp: SKIPPED ***\n\n");
+    return;
+  }
+  pid_t victim = fork();
+  ck_assert_int_ge(victim, 0);
+  if (victim == 0) {
+    pause(); /* SIGTERM's default action ends it */
+    _exit(0);
+  }
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "self.policy",
+                       "ERRNO(1) { kill { pid != SYSFENCE_PID } } DEFAULT ALLOW\n");
+  char script[256];
+  snprintf(script, sizeof script,
+           "kill -TERM %ld; echo victim=$?; kill -CONT $$; echo self=$?", (long)victim);
+  tu_result r = sf(NULL, "run", pol, "--", "/bin/sh", "-c", script, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "victim=1") && strstr(r.out, "self=0"), "%s%s", r.out, r.err);
+  tu_result_free(&r);
+  int status;
+  ck_assert_msg(waitpid(victim, &status, WNOHANG) == 0, "the victim was signalled");
+  /* The pid is not for the user to choose. */
+  r = sf(NULL, "run", "-D", "SYSFENCE_PID=1", pol, "--", "/bin/true", NULL);
+  EXPECT_EXIT(r, 125);
+  ck_assert_msg(strstr(r.err, "defines SYSFENCE_PID itself"), "%s", r.err);
+  tu_result_free(&r);
+  kill(victim, SIGKILL);
+  waitpid(victim, &status, 0);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(cli_write_failure) {
   char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "ok.policy", GOOD);
@@ -1091,6 +1187,8 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_arches);
   tcase_add_test(tc, cli_bad_arch_option);
   tcase_add_test(tc, cli_bad_arch_permissive_warns);
+  tcase_add_test(tc, cli_defines);
+  tcase_add_test(tc, cli_run_sysfence_pid);
   tcase_add_test(tc, cli_write_failure);
   suite_add_tcase(s, tc);
   tc = tcase_create("outputs");

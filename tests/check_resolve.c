@@ -21,6 +21,8 @@
 
 static sysfence_ctx *ctx;
 static const char *text; /* the policy of the last resolve() */
+/* NAME, VALUE, ..., NULL: run-time constants for the next resolve() only. */
+static const char *const *next_defines;
 
 static void teardown(void) {
   sysfence_free(ctx);
@@ -34,6 +36,10 @@ static const sf_ruleset *resolve(const char *arch, const char *txt) {
   ck_assert_ptr_nonnull(ctx);
   ck_assert_int_eq(sysfence_set_arch(ctx, arch), SYSFENCE_OK);
   ck_assert_int_eq(sysfence_set_input_string(ctx, "t.policy", txt), SYSFENCE_OK);
+  for (size_t i = 0; next_defines && next_defines[i]; i += 2)
+    ck_assert_int_eq(sysfence_define(ctx, next_defines[i], next_defines[i + 1]),
+                     SYSFENCE_OK);
+  next_defines = NULL;
   text = txt;
   ck_assert_int_eq(sf_ctx_reset(ctx), 0);
   const sf_source *src = sf_load_main_source(ctx);
@@ -125,6 +131,83 @@ static uint32_t decide(const sf_ruleset *rs, const char *name, uint64_t a0,
   sf_call c = {s->nr, rs->arch->audit_arch, {a0, a1, a2, a3, 0, 0}};
   return sf_ruleset_decide(rs, &c, NULL);
 }
+
+/* ---- run-time constants (-D, SYSFENCE_PID) ------------------------------------ */
+
+START_TEST(test_runtime_constants) {
+  /* Usable wherever a #define'd constant is: arguments, actions. */
+  next_defines = (const char *const[]){"FD", "7", "E", "0x0d", "NEG", "-2", NULL};
+  const sf_ruleset *rs = ok("x86_64", "ERRNO(E) { write { fd == FD } }\n"
+                                      "ALLOW { lseek { offset == NEG } }\n");
+  ck_assert_uint_eq(decide(rs, "write", 7, 0, 0, 0), SF_RET_ERRNO | 13);
+  ck_assert_uint_eq(decide(rs, "write", 8, 0, 0, 0), SF_RET_KILL_THREAD);
+  ck_assert_uint_eq(decide(rs, "lseek", 0, (uint64_t)-2, 0, 0), SF_RET_ALLOW);
+  /* A 32-bit argument reads the negative constant at 32 bits. */
+  next_defines = (const char *const[]){"NEG", "-2", NULL};
+  rs = ok("x86_64", "ALLOW { write { fd == NEG } }");
+  ck_assert_uint_eq(decide(rs, "write", 0xfffffffe, 0, 0, 0), SF_RET_ALLOW);
+  /* The policy may #define the same value; another value is an error that
+   * says where the first came from. */
+  next_defines = (const char *const[]){"FD", "7", NULL};
+  rs = ok("x86_64", "#define FD 7\nALLOW { write { fd == FD } }");
+  ck_assert_uint_eq(decide(rs, "write", 7, 0, 0, 0), SF_RET_ALLOW);
+  next_defines = (const char *const[]){"FD", "7", NULL};
+  fails("x86_64", "#define FD 8\nALLOW { write { fd == FD } }");
+  ERR(1, 9, "'FD' is redefined with a different value (8, was 7)");
+  NOTE(0, 0, "'FD' is defined for this compilation (-D FD=7)");
+  /* Nor may a -D replace a syscall or argument name. */
+  next_defines = (const char *const[]){"read", "1", NULL};
+  fails("x86_64", "ALLOW { write }");
+  ERR(0, 0, "-D read: 'read' is a syscall or argument name; a constant would "
+            "silently replace it");
+  /* Without a definition, SYSFENCE_PID is an error naming who defines it. */
+  fails("x86_64", "ALLOW { kill { pid == SYSFENCE_PID } }");
+  ERR(1, col("SYSFENCE_PID"), "'SYSFENCE_PID' is not defined: it is the pid of "
+                              "the process the filter is for, which 'sysfence run' "
+                              "defines");
+  NOTE(1, col("SYSFENCE_PID"), "to compile the policy ahead, give the pid with "
+                               "-D SYSFENCE_PID=PID");
+  fails("x86_64", "ERRNO(SYSFENCE_PID) { kill }");
+  ck_assert_msg(strstr(sysfence_diag_text(ctx), "'SYSFENCE_PID' is not defined"),
+                "%s", sysfence_diag_text(ctx));
+  next_defines = (const char *const[]){"SYSFENCE_PID", "4242", NULL};
+  rs = ok("x86_64", "ERRNO(1) { kill { pid != SYSFENCE_PID } } DEFAULT ALLOW");
+  ck_assert_uint_eq(decide(rs, "kill", 4242, 15, 0, 0), SF_RET_ALLOW);
+  ck_assert_uint_eq(decide(rs, "kill", 4243, 15, 0, 0), SF_RET_ERRNO | 1);
+  ck_assert_uint_eq(decide(rs, "kill", 0, 15, 0, 0), SF_RET_ERRNO | 1);
+}
+END_TEST
+
+START_TEST(test_define_api) {
+  sysfence_ctx *c = sysfence_new();
+  ck_assert_ptr_nonnull(c);
+  const char *bad_names[] = {"", "9a", "a-b", "a b", "é"};
+  for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++)
+    ck_assert_int_eq(sysfence_define(c, bad_names[i], "1"), SYSFENCE_EUSAGE);
+  const char *bad_values[] = {"", "-", "x", "09", "0x", "1.5", " 1",
+                              "18446744073709551616", "-9223372036854775809"};
+  for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++)
+    ck_assert_msg(sysfence_define(c, "N", bad_values[i]) == SYSFENCE_EUSAGE,
+                  "value '%s' accepted", bad_values[i]);
+  ck_assert_int_eq(sysfence_define(NULL, "N", "1"), SYSFENCE_EUSAGE);
+  ck_assert_int_eq(sysfence_define(c, NULL, "1"), SYSFENCE_EUSAGE);
+  ck_assert_int_eq(sysfence_define(c, "N", NULL), SYSFENCE_EUSAGE);
+  /* The last definition wins; clearing forgets them all. */
+  ck_assert_int_eq(sysfence_define(c, "N", "0b101"), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_define(c, "N", "017"), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_define(c, "M", "18446744073709551615"), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_input_string(c, "t", "ERRNO(N) { read }"), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_check(c), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_input_string(c, "t", "#define N 15\nERRNO(N) { read }"),
+                   SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_check(c), SYSFENCE_OK);
+  sysfence_clear_defines(c);
+  ck_assert_int_eq(sysfence_set_input_string(c, "t", "ERRNO(N) { read }"), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_check(c), SYSFENCE_EPOLICY);
+  sysfence_clear_defines(NULL);
+  sysfence_free(c);
+}
+END_TEST
 
 /* ---- architecture tables ------------------------------------------------------- */
 
@@ -950,6 +1033,8 @@ static Suite *suite(void) {
   tcase_add_test(t, test_basic_and_default);
   tcase_add_test(t, test_actions);
   tcase_add_test(t, test_define);
+  tcase_add_test(t, test_runtime_constants);
+  tcase_add_test(t, test_define_api);
   tcase_add_test(t, test_policies);
   tcase_add_test(t, test_syscall_names);
   tcase_add_test(t, test_custom_numbers);

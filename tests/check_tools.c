@@ -75,7 +75,7 @@ static sf_call_spec parse_ok(const char *text, const sf_arch *target,
                              const ast_file *defs) {
   sf_call_spec spec;
   char err[256];
-  ck_assert_msg(sf_call_parse(text, target, defs, &spec, err, sizeof err) == 0,
+  ck_assert_msg(sf_call_parse(text, target, defs, NULL, &spec, err, sizeof err) == 0,
                 "%s: %s", text, err);
   return spec;
 }
@@ -83,7 +83,7 @@ static sf_call_spec parse_ok(const char *text, const sf_arch *target,
 static void parse_fails(const char *text, const ast_file *defs, const char *says) {
   sf_call_spec spec;
   char err[256];
-  ck_assert_msg(sf_call_parse(text, sf_arch_by_name("x86_64"), defs, &spec, err,
+  ck_assert_msg(sf_call_parse(text, sf_arch_by_name("x86_64"), defs, NULL, &spec, err,
                               sizeof err) != 0, "'%s' parsed", text);
   ck_assert_msg(strstr(err, says) != NULL, "'%s': '%s' lacks '%s'", text, err, says);
 }
