@@ -164,7 +164,7 @@ static const struct { uint32_t value; const char *name; } audit_arches[] = {
     {0x400000fcU, "AUDIT_ARCH_CSKY"},     {0x0000005eU, "AUDIT_ARCH_XTENSA"},
 };
 
-static const char *audit_arch_name(uint32_t value) {
+const char *sf_audit_arch_name(uint32_t value) {
   for (size_t i = 0; i < sizeof audit_arches / sizeof audit_arches[0]; i++)
     if (audit_arches[i].value == value) return audit_arches[i].name;
   return NULL;
@@ -299,7 +299,7 @@ static void name_operand(const view *v, char *comment, size_t cn) {
     const sf_syscall *sc = sf_syscall_by_nr(v->arch, v->in->k);
     if (sc) name = sc->name;
   } else if (v->a_holds == SF_OFF_ARCH) {
-    name = audit_arch_name(v->in->k);
+    name = sf_audit_arch_name(v->in->k);
   }
   if (name) snprintf(comment, cn, "%s", name);
 }

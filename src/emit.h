@@ -26,5 +26,8 @@ int sf_emit_asm(const struct sock_filter *prog, size_t len, const sf_arch *arch,
  * NR_LOADED tells whether A holds seccomp_data.nr (to name syscalls). */
 void sf_insn_str(const struct sock_filter *insn, size_t pc, const sf_arch *arch,
                  int nr_loaded, char *buf, size_t size);
+/* "AUDIT_ARCH_I386" for 0x40000003, ...; NULL for a value not in the
+ * kernel's list (include/uapi/linux/audit.h). */
+const char *sf_audit_arch_name(uint32_t value);
 
 #endif

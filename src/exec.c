@@ -1,8 +1,9 @@
 /* exec.c - sysfence-exec, the loader: read a raw seccomp filter, check it,
  * install it and exec a command under it.  No compiler is linked in: only
- * the validator, the blob decoder and the listing (for --dry-run), with the
- * host's syscall table.  Fails closed: on any error before the exec the
- * command is not run (exit statuses in launch.h). */
+ * the validator, the blob decoder, the simulator (for the preflight) and
+ * the listing (for --dry-run), with the host's syscall table.  Fails
+ * closed: on any error before the exec the command is not run (exit
+ * statuses in launch.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,14 +39,23 @@ static const char usage_text[] =
     "      --log        SECCOMP_FILTER_FLAG_LOG: log the actions taken\n"
     "      --spec-allow SECCOMP_FILTER_FLAG_SPEC_ALLOW: keep speculative\n"
     "                   store bypass mitigation off\n"
-    "  -n, --dry-run    check the filter and print it as a listing; install\n"
-    "                   nothing and run nothing (COMMAND may be left out)\n"
+    "      --no-preflight  install the filter even if, run in the simulator,\n"
+    "                   it refuses the execve that starts COMMAND\n"
+    "  -n, --dry-run    check the filter (the preflight included) and print\n"
+    "                   it as a listing; install nothing and run nothing\n"
+    "                   (COMMAND may be left out)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
+    "Preflight: before installing, the filter is run in the simulator on the\n"
+    "execve(2) that will start COMMAND (this host's AUDIT_ARCH and syscall\n"
+    "number, the real arguments); unless it gets ALLOW or LOG, nothing is\n"
+    "installed or run (a filter for another architecture is reported as such).\n"
+    "\n"
     "no_new_privs is always set.  Exit status: COMMAND's own; 125 the loader\n"
-    "failed (usage, unreadable or invalid filter, install error: COMMAND was\n"
-    "not run); 126 COMMAND found but not executable; 127 COMMAND not found.\n";
+    "failed (usage, unreadable or invalid filter, refused by the preflight,\n"
+    "install error: COMMAND was not run); 126 COMMAND found but not\n"
+    "executable; 127 COMMAND not found.\n";
 
 __attribute__((format(printf, 1, 2)))
 static int fail(const char *fmt, ...) {
@@ -97,6 +107,7 @@ typedef struct options {
   int fd;           /* -1 unless --fd */
   unsigned flags;
   int dry_run;
+  int no_preflight;
   char **command; /* NULL-terminated; NULL if none */
 } options;
 
@@ -107,6 +118,7 @@ static int parse(int argc, char **argv, options *o) {
       {"tsync", no_argument, NULL, 'T'},
       {"log", no_argument, NULL, 'L'},
       {"spec-allow", no_argument, NULL, 'S'},
+      {"no-preflight", no_argument, NULL, 'P'},
       {"dry-run", no_argument, NULL, 'n'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
@@ -125,6 +137,7 @@ static int parse(int argc, char **argv, options *o) {
     case 'T': o->flags |= SYSFENCE_APPLY_TSYNC; break;
     case 'L': o->flags |= SYSFENCE_APPLY_LOG; break;
     case 'S': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
+    case 'P': o->no_preflight = 1; break;
     case 'n': o->dry_run = 1; break;
     case 'h': fputs(usage_text, stdout); return 0;
     case 'V': printf(PROG " (sysfence) %s\n", PACKAGE_VERSION); return 0;
@@ -148,15 +161,18 @@ static int parse(int argc, char **argv, options *o) {
   return -1;
 }
 
+/* The filter's name in messages: its file, or "fd N". */
+static const char *filter_name(const options *o, char *buf, size_t size) {
+  if (o->file) return o->file;
+  snprintf(buf, size, "fd %d", o->fd);
+  return buf;
+}
+
 /* Read and check the filter: 0 and *prog filled (free prog->filter), or an
  * exit status. */
 static int load(const options *o, struct sock_fprog *prog) {
-  const char *name = o->file ? o->file : "--fd";
   char fdname[32];
-  if (!o->file) {
-    snprintf(fdname, sizeof fdname, "fd %d", o->fd);
-    name = fdname;
-  }
+  const char *name = filter_name(o, fdname, sizeof fdname);
   int fd = o->fd;
   if (o->file)
     fd = strcmp(o->file, "-") == 0 ? STDIN_FILENO : open(o->file, O_RDONLY | O_CLOEXEC);
@@ -197,10 +213,17 @@ static int dry_run(const options *o, const struct sock_fprog *prog) {
   if (!arch) return fail("no syscall table for this host: cannot list the filter");
   if (sf_emit_asm(prog->filter, prog->len, arch, stdout) != 0 || fflush(stdout) != 0)
     return fail("cannot write the listing: %s", strerror(errno));
+  /* The command is not looked up: its name stands for the path. */
+  char verdict[64] = "skipped (--no-preflight)", fdname[32];
+  char *const *argv = o->command;
+  if (!o->no_preflight &&
+      sf_launch_preflight(PROG, filter_name(o, fdname, sizeof fdname), prog,
+                          argv ? argv[0] : NULL, argv, verdict, sizeof verdict) >= 0)
+    return SF_EXIT_LOADER;
   char f[64];
-  fprintf(stderr, PROG ": dry run: %u instructions, valid for %s; flags: %s; "
-                  "nothing installed, ", (unsigned)prog->len, arch->name,
-          sf_launch_flags_str(o->flags, f, sizeof f));
+  fprintf(stderr, PROG ": dry run: %u instructions, valid for %s; preflight: %s; "
+                  "flags: %s; nothing installed, ", (unsigned)prog->len, arch->name,
+          verdict, sf_launch_flags_str(o->flags, f, sizeof f));
   if (o->command)
     fprintf(stderr, "'%s' not run\n", o->command[0]);
   else
@@ -219,10 +242,15 @@ int main(int argc, char **argv) {
     free(prog.filter);
     return rc;
   }
-  /* Before anything is installed, so 126/127 do not depend on the filter. */
-  if ((rc = sf_launch_find(PROG, o.command[0])) < 0)
-    rc = sf_launch_apply(PROG, &prog, o.flags);
+  /* Before anything is installed, so 126/127 do not depend on the filter;
+   * the preflight checks the execve of the path found. */
+  char *path = NULL, verdict[64], fdname[32];
+  if ((rc = sf_launch_find(PROG, o.command[0], &path)) < 0 && !o.no_preflight)
+    rc = sf_launch_preflight(PROG, filter_name(&o, fdname, sizeof fdname), &prog,
+                             path, o.command, verdict, sizeof verdict);
+  if (rc < 0) rc = sf_launch_apply(PROG, &prog, o.flags);
   free(prog.filter);
-  if (rc >= 0) return rc;
-  return sf_launch_exec(PROG, o.command);
+  if (rc < 0) rc = sf_launch_exec(PROG, path, o.command);
+  free(path);
+  return rc;
 }

@@ -18,6 +18,8 @@
 #include "sysfence.h"
 
 #define PROG "sysfence run"
+/* The prefix of run's own messages ("sysfence: run: error: ..."). */
+#define PROG_MSG "sysfence: run"
 
 static const char run_usage[] =
     "Usage: sysfence run POLICY [OPTIONS] -- COMMAND [ARG...]\n"
@@ -36,11 +38,17 @@ static const char run_usage[] =
     "                     KILL_PROCESS)\n"
     "      --tsync, --log, --spec-allow  SECCOMP_FILTER_FLAG_TSYNC, _LOG,\n"
     "                     _SPEC_ALLOW\n"
-    "  -n, --dry-run      compile and print the listing; run nothing\n"
+    "      --no-preflight install the filter even if, run in the simulator, it\n"
+    "                     refuses the execve that starts COMMAND\n"
+    "  -n, --dry-run      compile, preflight and print the listing; run nothing\n"
     "  -h, --help         show this help and exit\n"
     "\n"
+    "Preflight (as sysfence-exec's): unless the filter gives the execve(2)\n"
+    "that starts COMMAND ALLOW or LOG in the simulator, nothing is installed.\n"
+    "\n"
     "Exit status: COMMAND's own; 125 nothing was run (usage, errors in the\n"
-    "policy, install error); 126 COMMAND not executable; 127 not found.\n";
+    "policy, refused by the preflight, install error); 126 COMMAND not\n"
+    "executable; 127 not found.\n";
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...) {
@@ -61,6 +69,7 @@ typedef struct run_options {
   size_t n_defines;
   unsigned flags;
   int dry_run;
+  int no_preflight;
   char **command;
 } run_options;
 
@@ -73,6 +82,7 @@ static int parse(int argc, char **argv, run_options *o) {
       {"tsync", no_argument, NULL, 'T'},
       {"log", no_argument, NULL, 'L'},
       {"spec-allow", no_argument, NULL, 'S'},
+      {"no-preflight", no_argument, NULL, 'P'},
       {"dry-run", no_argument, NULL, 'n'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -89,6 +99,7 @@ static int parse(int argc, char **argv, run_options *o) {
     case 'T': o->flags |= SYSFENCE_APPLY_TSYNC; break;
     case 'L': o->flags |= SYSFENCE_APPLY_LOG; break;
     case 'S': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
+    case 'P': o->no_preflight = 1; break;
     case 'n': o->dry_run = 1; break;
     case 'h': fputs(run_usage, stdout); return 0;
     case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
@@ -160,6 +171,55 @@ static int compile(const run_options *o, sysfence_ctx *ctx, struct sock_fprog *p
   return SF_EXIT_LOADER;
 }
 
+/* The policy's name in the preflight's messages. */
+static const char *policy_name(const run_options *o) {
+  return strcmp(o->policy, "-") == 0 ? "<stdin>" : o->policy;
+}
+
+/* --dry-run: the listing, and the preflight when the filter is the
+ * host's.  0 or an exit status. */
+static int dry_run(const run_options *o, sysfence_ctx *ctx,
+                   const struct sock_fprog *prog) {
+  if (sysfence_emit(ctx, prog, SYSFENCE_FORMAT_ASM, NULL, stdout) != SYSFENCE_OK ||
+      fflush(stdout) != 0) {
+    fprintf(stderr, "sysfence: run: error: cannot write the listing: %s\n",
+            strerror(errno));
+    return SF_EXIT_LOADER;
+  }
+  char verdict[64] = "skipped (--no-preflight)";
+  const char *host = sysfence_host_arch();
+  char *const *argv = o->command;
+  if (o->no_preflight) {
+    /* as initialised */
+  } else if (!host || strcmp(sysfence_get_arch(ctx), host) != 0) {
+    snprintf(verdict, sizeof verdict, "skipped (not the host's architecture)");
+  } else if (sf_launch_preflight(PROG_MSG, policy_name(o), prog,
+                                 argv ? argv[0] : NULL, argv, verdict,
+                                 sizeof verdict) >= 0) {
+    return SF_EXIT_LOADER;
+  }
+  char f[64];
+  fprintf(stderr, "sysfence: run: dry run: %u instructions for %s; preflight: %s; "
+                  "flags: %s; nothing installed, %s%s%s\n", (unsigned)prog->len,
+          sysfence_get_arch(ctx), verdict, sf_launch_flags_str(o->flags, f, sizeof f),
+          o->command ? "'" : "no command", o->command ? o->command[0] : "",
+          o->command ? "' not run" : "");
+  return 0;
+}
+
+/* Find the command, preflight and install the filter: -1 to exec *PATH
+ * (malloc()ed), or an exit status. */
+static int prepare(const run_options *o, const struct sock_fprog *prog, char **path) {
+  /* Before anything is installed, so 126/127 do not depend on the filter. */
+  int rc = sf_launch_find("sysfence", o->command[0], path);
+  char verdict[64];
+  if (rc < 0 && !o->no_preflight)
+    rc = sf_launch_preflight(PROG_MSG, policy_name(o), prog, *path, o->command,
+                             verdict, sizeof verdict);
+  if (rc < 0) rc = sf_launch_apply("sysfence", prog, o->flags);
+  return rc;
+}
+
 int sf_cli_run(int argc, char **argv) {
   const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
   run_options o = {.includes = includes, .defines = defines};
@@ -168,28 +228,20 @@ int sf_cli_run(int argc, char **argv) {
   sysfence_ctx *ctx = sysfence_new();
   if (!ctx) return usage_error("%s", strerror(ENOMEM));
   struct sock_fprog prog = {0};
+  char *path = NULL;
   rc = compile(&o, ctx, &prog);
   if (rc == 0 && o.dry_run) {
-    if (sysfence_emit(ctx, &prog, SYSFENCE_FORMAT_ASM, NULL, stdout) != SYSFENCE_OK ||
-        fflush(stdout) != 0) {
-      fprintf(stderr, "sysfence: run: error: cannot write the listing: %s\n",
-              strerror(errno));
-      rc = SF_EXIT_LOADER;
-    } else {
-      char f[64];
-      fprintf(stderr, "sysfence: run: dry run: %u instructions for %s; flags: %s; "
-                      "nothing installed, %s%s%s\n", (unsigned)prog.len,
-              sysfence_get_arch(ctx), sf_launch_flags_str(o.flags, f, sizeof f),
-              o.command ? "'" : "no command", o.command ? o.command[0] : "",
-              o.command ? "' not run" : "");
-    }
+    rc = dry_run(&o, ctx, &prog);
   } else if (rc == 0) {
-    /* Before anything is installed, so 126/127 do not depend on the filter. */
-    if ((rc = sf_launch_find("sysfence", o.command[0])) < 0)
-      rc = sf_launch_apply("sysfence", &prog, o.flags);
+    /* Freed before the filter is installed: under it, the execve should be
+     * the only call left to make. */
+    sysfence_free(ctx);
+    ctx = NULL;
+    rc = prepare(&o, &prog, &path);
   }
   free(prog.filter);
   sysfence_free(ctx);
-  if (rc >= 0 || o.dry_run) return rc < 0 ? 0 : rc;
-  return sf_launch_exec("sysfence", o.command);
+  if (rc < 0) rc = sf_launch_exec("sysfence", path, o.command);
+  free(path);
+  return rc;
 }

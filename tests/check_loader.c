@@ -310,12 +310,290 @@ START_TEST(loader_command_errors) {
   expect(&r, 126, "a folder");
   tu_result_free(&r);
   free(blob);
-  /* A filter that refuses execve: the command cannot be executed. */
+  /* A filter that refuses execve, installed past the preflight: the
+   * command cannot be executed. */
   blob = compile_blob(dir, "noexec.bpf", DENY_EXECVE);
-  r = ld(blob, "--", "/bin/true", NULL);
+  r = ld("--no-preflight", blob, "--", "/bin/true", NULL);
   expect(&r, 126, "execve refused");
   ck_assert_msg(strstr(r.err, "Operation not permitted") != NULL, "stderr: %s", r.err);
   tu_result_free(&r);
+  free(blob);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- the preflight ------------------------------------------------------- */
+
+/* Compile SRC for ARCH and write it to DIR/NAME, in the host's byte order
+ * (what a little-endian target's blob is on a little-endian host). */
+static char *compile_blob_for(const char *dir, const char *name, const char *src,
+                              const char *arch) {
+  struct sock_fprog prog;
+  char *diags = NULL;
+  int rc = tu_compile(src, arch, &prog, &diags);
+  ck_assert_msg(rc == SYSFENCE_OK, "policy does not compile for %s:\n%s", arch, diags);
+  free(diags);
+  char *p = write_blob(dir, name, prog.filter, prog.len);
+  free(prog.filter);
+  return p;
+}
+
+/* The loader (or 'sysfence run' when RUN) with OPTION (or NULL), FILTER and
+ * 'touch MARKER' is refused by the preflight: exit 125, the marker not
+ * created, every line of NEEDLES (separated by '|') in stderr. */
+static void preflight_refuses(const char *dir, const char *filter, int run,
+                              const char *option, const char *needles) {
+  char *marker = path_in(dir, "MARKER");
+  unlink(marker);
+  tu_result r;
+  if (run)
+    r = option ? sf("run", filter, option, "--", "touch", marker, NULL)
+               : sf("run", filter, "--", "touch", marker, NULL);
+  else
+    r = option ? ld(option, filter, "--", "touch", marker, NULL)
+               : ld(filter, "--", "touch", marker, NULL);
+  expect(&r, 125, needles);
+  ck_assert_msg(!exists(marker), "%s: the command ran", needles);
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", needles);
+  for (char *save = NULL, *n = strtok_r(buf, "|", &save); n; n = strtok_r(NULL, "|", &save))
+    ck_assert_msg(strstr(r.err, n) != NULL, "stderr lacks '%s':\n%s", n, r.err);
+  const char *prefix = run ? "sysfence: run: error: " : "sysfence-exec: error: ";
+  const char *note = run ? "sysfence: run: note: " : "sysfence-exec: note: ";
+  ck_assert_msg(strncmp(r.err, prefix, strlen(prefix)) == 0 && strstr(r.err, note),
+                "message style: %s", r.err);
+  ck_assert_msg(strstr(r.err, "--no-preflight") != NULL, "no hint: %s", r.err);
+  tu_result_free(&r);
+  free(marker);
+}
+
+START_TEST(loader_preflight_wrong_arch) {
+  const char *host = sysfence_host_arch();
+  ck_assert_ptr_nonnull(host);
+  /* Little-endian targets only: their blobs are valid programs here. */
+  const char *foreign = strcmp(host, "i386") == 0 ? "x86_64" : "i386";
+  const char *foreign_audit = strcmp(host, "i386") == 0 ? "AUDIT_ARCH_X86_64 (0xc000003e)"
+                                                        : "AUDIT_ARCH_I386 (0x40000003)";
+  char *dir = tu_tmpdir();
+  char *blob = compile_blob_for(dir, "foreign.bpf", ALLOW_ALL, foreign);
+  char needles[256];
+  snprintf(needles, sizeof needles, "wrong architecture|%s|this host is %s|"
+           "execve gets KILL_PROCESS", foreign_audit, host);
+  preflight_refuses(dir, blob, 0, NULL, needles);
+  /* --dry-run reports it too, after the listing. */
+  tu_result r = ld("--dry-run", blob, NULL);
+  expect(&r, 125, "--dry-run of a foreign filter");
+  ck_assert_msg(strstr(r.err, "wrong architecture") && strstr(r.err, foreign_audit),
+                "stderr: %s", r.err);
+  tu_result_free(&r);
+  /* Another one, named from the same table. */
+  char *arm = compile_blob_for(dir, "aarch64.bpf", DENY_UNAME, "aarch64");
+  preflight_refuses(dir, arm, 0, NULL, "wrong architecture|AUDIT_ARCH_AARCH64 (0xc00000b7)");
+  free(arm);
+  /* --no-preflight installs it: then the loader dies at its execve, as it
+   * did before the preflight existed. */
+  if (seccomp_ok) {
+    char *marker = path_in(dir, "MARKER");
+    r = ld("--no-preflight", blob, "--", "touch", marker, NULL);
+    ck_assert_msg(!r.exited, "--no-preflight: expected death by a signal, got exit %d: %s",
+                  r.status, r.err);
+    ck_assert_msg(!exists(marker), "the command ran under a foreign filter");
+    tu_result_free(&r);
+    free(marker);
+  } else {
+    fprintf(stderr, "loader_preflight_wrong_arch: SKIPPED the --no-preflight part\n");
+  }
+  free(blob);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(loader_preflight_actions) {
+  char *dir = tu_tmpdir();
+  static const struct { const char *policy, *needles; } refused_by[] = {
+      {DENY_EXECVE, "refuses the execve|execve gets ERRNO(1)|Operation not permitted"},
+      {"KILL_PROCESS { execve } DEFAULT ALLOW\n", "execve gets KILL_PROCESS"},
+      {"KILL { execve } DEFAULT ALLOW\n", "execve gets KILL_THREAD"},
+      {"TRAP(7) { execve } DEFAULT ALLOW\n", "execve gets TRAP(7)|SIGSYS"},
+      {"TRACE(3) { execve } DEFAULT ALLOW\n", "execve gets TRACE(3)|tracer"},
+      {"USER_NOTIF { execve } DEFAULT ALLOW\n", "execve gets USER_NOTIF"},
+      /* The usual mistake: a list of allowed calls without execve. */
+      {"ALLOW { read, write, exit_group } DEFAULT KILL_PROCESS\n",
+       "execve gets KILL_PROCESS"},
+  };
+  for (size_t i = 0; i < sizeof refused_by / sizeof refused_by[0]; i++) {
+    char *blob = compile_blob(dir, "f.bpf", refused_by[i].policy);
+    preflight_refuses(dir, blob, 0, NULL, refused_by[i].needles);
+    tu_result r = ld("-n", blob, NULL);
+    expect(&r, 125, refused_by[i].needles);
+    tu_result_free(&r);
+    free(blob);
+  }
+  /* ALLOW and LOG pass; the dry run says so. */
+  char *logged = compile_blob(dir, "log.bpf", "LOG { execve } DEFAULT ALLOW\n");
+  tu_result r = ld("-n", logged, "--", "true", NULL);
+  expect(&r, 0, "--dry-run, LOG");
+  ck_assert_msg(strstr(r.err, "preflight: execve gets LOG") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  char *deny = compile_blob(dir, "deny.bpf", DENY_EXECVE);
+  r = ld("-n", "--no-preflight", deny, NULL);
+  expect(&r, 0, "--dry-run --no-preflight");
+  ck_assert_msg(strstr(r.err, "preflight: skipped") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  if (seccomp_ok) {
+    char *marker = path_in(dir, "MARKER");
+    r = ld(logged, "--", "touch", marker, NULL);
+    expect(&r, 0, "LOG { execve }");
+    ck_assert_msg(exists(marker), "the command did not run under LOG { execve }");
+    tu_result_free(&r);
+    free(marker);
+  } else {
+    fprintf(stderr, "loader_preflight_actions: SKIPPED running under LOG\n");
+  }
+  free(deny);
+  free(logged);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(run_preflight) {
+  char *dir = tu_tmpdir();
+  char *deny = tu_write(dir, "deny.policy", DENY_EXECVE);
+  char *kill = tu_write(dir, "kill.policy", "ALLOW { read, write } DEFAULT KILL_PROCESS\n");
+  preflight_refuses(dir, deny, 1, NULL, "deny.policy|execve gets ERRNO(1)");
+  preflight_refuses(dir, kill, 1, NULL, "execve gets KILL_PROCESS");
+  tu_result r = sf("run", deny, "--dry-run", NULL);
+  expect(&r, 125, "run --dry-run, execve denied");
+  ck_assert_msg(strstr(r.err, "execve gets ERRNO(1)") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  char *allow = tu_write(dir, "allow.policy", ALLOW_ALL);
+  r = sf("run", allow, "--dry-run", NULL);
+  expect(&r, 0, "run --dry-run, allowed");
+  ck_assert_msg(strstr(r.err, "preflight: execve gets ALLOW") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  /* Another architecture's filter is only listed: no preflight for it. */
+  const char *host = sysfence_host_arch();
+  r = sf("run", deny, "--dry-run", "--arch",
+         host && strcmp(host, "aarch64") == 0 ? "x86_64" : "aarch64", NULL);
+  expect(&r, 0, "run --dry-run --arch foreign");
+  ck_assert_msg(strstr(r.err, "preflight: skipped") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  if (seccomp_ok) {
+    r = sf("run", deny, "--no-preflight", "--", "/bin/true", NULL);
+    expect(&r, 126, "run --no-preflight, execve denied");
+    ck_assert_msg(strstr(r.err, "Operation not permitted") != NULL, "stderr: %s", r.err);
+    tu_result_free(&r);
+  } else {
+    fprintf(stderr, "run_preflight: SKIPPED the --no-preflight part\n");
+  }
+  free(allow);
+  free(kill);
+  free(deny);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* ---- the command's path ---------------------------------------------------- */
+
+/* Under strace, the loader (or 'sysfence run') starting 'true' through a
+ * PATH whose first folders do not have it (missing folders, then a
+ * non-executable 'true'): the command must be started by a single execve
+ * of the path found before the filter went in; execvp would try each
+ * folder again, under the filter. */
+static void one_execve(const char *dir, const char *filter, int run) {
+  char *log = path_in(dir, "strace.log");
+  unlink(log);
+  tu_result r = sh("PATH='%s/nx1:%s/nx2:%s/noexec:/usr/bin:/bin' strace -f -qq "
+                   "-e trace=execve -o '%s' '%s' %s '%s' -- true",
+                   dir, dir, dir, log, run ? tu_sysfence() : loader(), run ? "run" : "",
+                   filter);
+  expect(&r, 0, run ? "sysfence run under strace" : "the loader under strace");
+  tu_result_free(&r);
+  char *text = tu_read(log, NULL);
+  ck_assert_ptr_nonnull(text);
+  int calls = 0;
+  const char *last = NULL;
+  for (const char *p = text; (p = strstr(p, " execve(")) != NULL; p++) {
+    calls++;
+    last = p;
+  }
+  /* The one that started the loader, and the one that started 'true'. */
+  ck_assert_msg(calls == 2, "%d execve calls, expected 2:\n%s", calls, text);
+  ck_assert_msg(strncmp(last, " execve(\"/", 10) == 0 && strstr(last, "[\"true\"]") &&
+                    strstr(last, "= 0"),
+                "not an absolute path with argv[0] as written:\n%s", text);
+  free(text);
+  free(log);
+}
+
+START_TEST(loader_single_execve) {
+  NEED_SECCOMP();
+  if (!have("strace")) {
+    fprintf(stderr, "\n*** loader_single_execve: SKIPPED: strace is not installed ***\n\n");
+    return;
+  }
+  char *dir = tu_tmpdir();
+  /* strace must be able to trace here at all. */
+  tu_result r = sh("strace -f -qq -e trace=execve -o /dev/null /bin/true");
+  int traced = r.exited && r.status == 0;
+  tu_result_free(&r);
+  if (!traced) {
+    fprintf(stderr, "\n*** loader_single_execve: SKIPPED: strace cannot trace here ***\n\n");
+    tu_rmtree(dir);
+    free(dir);
+    return;
+  }
+  char *noexec = path_in(dir, "noexec");
+  mkdir(noexec, 0700);
+  char *fake = tu_write(noexec, "true", "#!/bin/sh\nexit 3\n");
+  chmod(fake, 0644);
+  char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
+  one_execve(dir, blob, 0);
+  char *policy = tu_write(dir, "allow.policy", ALLOW_ALL);
+  one_execve(dir, policy, 1);
+  free(policy);
+  free(blob);
+  free(fake);
+  free(noexec);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* The search keeps execvp's rules: an empty PATH entry is ".", a file that
+ * cannot be executed is reported (126) when nothing better is found, and
+ * an executable without "#!" is run by /bin/sh. */
+START_TEST(loader_path_search) {
+  NEED_SECCOMP();
+  char *dir = tu_tmpdir();
+  char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
+  char *here = tu_write(dir, "sf-here", "#!/bin/sh\necho \"here $0 $1\"\n");
+  chmod(here, 0755);
+  tu_result r = sh("cd '%s' && PATH=':/usr/bin:/bin' '%s' '%s' -- sf-here x", dir,
+                   loader(), blob);
+  expect(&r, 0, "empty PATH entry");
+  /* $0 is the path exec'd: the bare name, as execvp passes it. */
+  ck_assert_str_eq(r.out, "here sf-here x\n");
+  tu_result_free(&r);
+  char *plain = tu_write(dir, "sf-plain", "echo plain\n");
+  chmod(plain, 0644);
+  r = sh("PATH='%s/nx:%s' '%s' '%s' -- sf-plain", dir, dir, loader(), blob);
+  expect(&r, 126, "only a non-executable file in PATH");
+  ck_assert_msg(strstr(r.err, "Permission denied") != NULL, "stderr: %s", r.err);
+  tu_result_free(&r);
+  char *noshebang = tu_write(dir, "sf-noshebang", "echo \"no shebang $1\"\n");
+  chmod(noshebang, 0755);
+  r = ld(blob, "--", noshebang, "y", NULL);
+  expect(&r, 0, "a script without #!");
+  ck_assert_str_eq(r.out, "no shebang y\n");
+  tu_result_free(&r);
+  free(noshebang);
+  free(plain);
+  free(here);
   free(blob);
   tu_rmtree(dir);
   free(dir);
@@ -702,6 +980,10 @@ static Suite *loader_suite(void) {
   tcase_add_test(t, loader_denies_syscall);
   tcase_add_test(t, loader_fails_closed);
   tcase_add_test(t, loader_command_errors);
+  tcase_add_test(t, loader_preflight_wrong_arch);
+  tcase_add_test(t, loader_preflight_actions);
+  tcase_add_test(t, loader_single_execve);
+  tcase_add_test(t, loader_path_search);
   tcase_add_test(t, loader_fd_and_stdin);
   tcase_add_test(t, loader_dry_run);
   tcase_add_test(t, loader_flags);
@@ -711,6 +993,7 @@ static Suite *loader_suite(void) {
   t = tcase_create("run");
   tcase_set_timeout(t, 60);
   tcase_add_test(t, run_behaves_like_loader);
+  tcase_add_test(t, run_preflight);
   suite_add_tcase(s, t);
   t = tcase_create("library");
   tcase_set_timeout(t, 60);
