@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "bpf.h"
-#include "stats.h"
+#include "bpf/bpf.h"
+#include "cli/stats.h"
 #include "sysfence.h"
 
 #ifndef SHARED_DIR

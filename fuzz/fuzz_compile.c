@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
-#include "bpf.h"
+#include "arch/arch.h"
+#include "bpf/bpf.h"
 #include "sysfence.h"
 
 #ifndef FUZZ_INCLUDE_DIRS

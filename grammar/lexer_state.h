@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
-#include "parse.h"
-#include "source.h"
+#include "front/ast.h"
+#include "front/parse.h"
+#include "base/source.h"
 
 struct sysfence_ctx;
 

@@ -11,9 +11,9 @@
 }
 
 %code requires {
-#include "ast.h"
+#include "front/ast.h"
 #include "lexer_state.h"
-#include "source.h"
+#include "base/source.h"
 }
 
 %code provides {
@@ -25,8 +25,8 @@ int sf_yyparse(void *scanner, sf_parser *ps);
 #include <string.h>
 #include <strings.h>
 
-#include "context.h"
-#include "diag.h"
+#include "base/context.h"
+#include "base/diag.h"
 
 int sf_yylex(SF_YYSTYPE *lvalp, SF_YYLTYPE *llocp, void *scanner);
 static void sf_yyerror(SF_YYLTYPE *loc, void *scanner, sf_parser *ps,

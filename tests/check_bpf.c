@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch.h"
-#include "bpf.h"
-#include "context.h"
-#include "emit.h"
+#include "arch/arch.h"
+#include "bpf/bpf.h"
+#include "base/context.h"
+#include "bpf/emit.h"
 #include "sysfence.h"
 #include "testutil.h"
 

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
-#include "bpf.h"
-#include "codegen.h"
-#include "context.h"
-#include "parse.h"
-#include "ruleset.h"
+#include "arch/arch.h"
+#include "bpf/bpf.h"
+#include "codegen/program.h"
+#include "base/context.h"
+#include "front/parse.h"
+#include "sema/ruleset.h"
 #include "sysfence.h"
 
 #define ALLOW SF_RET_ALLOW

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ast.h"
-#include "context.h"
-#include "diag.h"
-#include "parse.h"
-#include "source.h"
+#include "front/ast.h"
+#include "base/context.h"
+#include "base/diag.h"
+#include "front/parse.h"
+#include "base/source.h"
 #include "sysfence.h"
 
 #ifndef SHARED_DIR

@@ -33,10 +33,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bpf.h"
-#include "context.h"
-#include "parse.h"
-#include "ruleset.h"
+#include "bpf/bpf.h"
+#include "base/context.h"
+#include "front/parse.h"
+#include "sema/ruleset.h"
 #include "sysfence.h"
 #include "testutil.h"
 

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
-#include "ast.h"
-#include "bpf.h"
-#include "context.h"
-#include "parse.h"
-#include "ruleset.h"
+#include "arch/arch.h"
+#include "front/ast.h"
+#include "bpf/bpf.h"
+#include "base/context.h"
+#include "front/parse.h"
+#include "sema/ruleset.h"
 #include "sysfence.h"
 #include "testutil.h"
 

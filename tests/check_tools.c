@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arch.h"
-#include "ast.h"
-#include "bpf.h"
-#include "call.h"
-#include "context.h"
-#include "ruleset.h"
-#include "stats.h"
+#include "arch/arch.h"
+#include "front/ast.h"
+#include "bpf/bpf.h"
+#include "cli/call.h"
+#include "base/context.h"
+#include "sema/ruleset.h"
+#include "cli/stats.h"
 #include "sysfence.h"
 #include "testutil.h"
 

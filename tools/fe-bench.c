@@ -12,11 +12,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "bpf.h"
-#include "codegen.h"
-#include "context.h"
-#include "parse.h"
-#include "ruleset.h"
+#include "bpf/bpf.h"
+#include "codegen/program.h"
+#include "base/context.h"
+#include "front/parse.h"
+#include "sema/ruleset.h"
 #include "sysfence.h"
 
 static double now(void) {

@@ -1,0 +1,379 @@
+/* api.c - the public API: contexts, options, the compile driver (parse ->
+ * resolve -> codegen -> validate) and output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "bpf/bpf.h"
+#include "codegen/program.h"
+#include "config.h"
+#include "base/context.h"
+#include "sema/defines.h"
+#include "base/diag.h"
+#include "bpf/emit.h"
+#include "front/parse.h"
+#include "sema/ruleset.h"
+#include "sysfence.h"
+
+const char *sysfence_version(void) { return PACKAGE_VERSION; }
+
+sysfence_ctx *sysfence_new(void) {
+  sysfence_ctx *ctx = calloc(1, sizeof *ctx);
+  if (!ctx) return NULL;
+  ctx->arch = sf_arch_host();
+  ctx->bad_arch_action = SF_RET_KILL_PROCESS;
+  ctx->opt_level = 1;
+  if (sf_ctx_reset(ctx) != 0) {
+    sysfence_free(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+static void clear_input(sysfence_ctx *ctx) {
+  free(ctx->input_name);
+  free(ctx->input_text);
+  free(ctx->input_path);
+  ctx->input_name = ctx->input_text = ctx->input_path = NULL;
+  ctx->input_len = 0;
+}
+
+void sysfence_free(sysfence_ctx *ctx) {
+  if (!ctx) return;
+  clear_input(ctx);
+  for (size_t i = 0; i < ctx->n_include_dirs; i++) free(ctx->include_dirs[i]);
+  free(ctx->include_dirs);
+  sf_profile_clear(ctx);
+  sf_defines_clear(ctx);
+  sf_arena_free(ctx->arena);
+  free(ctx->diags);
+  free(ctx->diag_text);
+  free(ctx);
+}
+
+int sf_ctx_reset(sysfence_ctx *ctx) {
+  sf_arena_free(ctx->arena);
+  ctx->arena = sf_arena_new();
+  ctx->n_diags = ctx->n_errors = ctx->n_warnings = 0;
+  ctx->dropping_notes = 0;
+  ctx->out_of_memory = 0;
+  free(ctx->diag_text);
+  ctx->diag_text = NULL;
+  return ctx->arena ? 0 : -1;
+}
+
+void *sf_alloc(sysfence_ctx *ctx, size_t size) {
+  void *p = ctx->arena ? sf_arena_alloc(ctx->arena, size) : NULL;
+  if (!p) ctx->out_of_memory = 1;
+  return p;
+}
+
+char *sf_strdup(sysfence_ctx *ctx, const char *s) {
+  char *p = ctx->arena ? sf_arena_strdup(ctx->arena, s) : NULL;
+  if (!p) ctx->out_of_memory = 1;
+  return p;
+}
+
+/* ---- input and options -------------------------------------------------- */
+
+static int set_text(sysfence_ctx *ctx, const char *name, const char *text,
+                    size_t len) {
+  char *n = strdup(name ? name : "<string>");
+  char *t = malloc(len + 1);
+  if (!n || !t) {
+    free(n);
+    free(t);
+    return SYSFENCE_ESYSTEM;
+  }
+  memcpy(t, text, len);
+  t[len] = '\0';
+  clear_input(ctx);
+  ctx->input_name = n;
+  ctx->input_text = t;
+  ctx->input_len = len;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_input_string(sysfence_ctx *ctx, const char *name,
+                              const char *text) {
+  if (!ctx || !text) return SYSFENCE_EUSAGE;
+  return set_text(ctx, name, text, strlen(text));
+}
+
+int sysfence_set_input_path(sysfence_ctx *ctx, const char *path) {
+  if (!ctx || !path) return SYSFENCE_EUSAGE;
+  char *p = strdup(path);
+  if (!p) return SYSFENCE_ESYSTEM;
+  clear_input(ctx);
+  ctx->input_path = p;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_input_file(sysfence_ctx *ctx, const char *name, FILE *f) {
+  if (!ctx || !f) return SYSFENCE_EUSAGE;
+  size_t len = 0, cap = 4096;
+  char *buf = malloc(cap);
+  if (!buf) return SYSFENCE_ESYSTEM;
+  for (;;) {
+    if (len == cap) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        return SYSFENCE_ESYSTEM;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+    if (len > SF_MAX_SOURCE_SIZE) {
+      free(buf);
+      errno = EFBIG;
+      return SYSFENCE_ESYSTEM;
+    }
+  }
+  int rc = ferror(f) ? SYSFENCE_ESYSTEM : set_text(ctx, name, buf, len);
+  free(buf);
+  return rc;
+}
+
+int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir) {
+  if (!ctx || !dir) return SYSFENCE_EUSAGE;
+  char **dirs = realloc(ctx->include_dirs,
+                        (ctx->n_include_dirs + 1) * sizeof *dirs);
+  if (!dirs) return SYSFENCE_ESYSTEM;
+  ctx->include_dirs = dirs;
+  if (!(dirs[ctx->n_include_dirs] = strdup(dir))) return SYSFENCE_ESYSTEM;
+  ctx->n_include_dirs++;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_arch(sysfence_ctx *ctx, const char *name) {
+  const sf_arch *a = name ? sf_arch_by_name(name) : NULL;
+  if (!ctx || !a) return SYSFENCE_EUSAGE;
+  ctx->arch = a;
+  return SYSFENCE_OK;
+}
+
+const char *sysfence_get_arch(const sysfence_ctx *ctx) {
+  return ctx && ctx->arch ? ctx->arch->name : NULL;
+}
+
+int sysfence_set_bad_arch_action(sysfence_ctx *ctx, uint32_t action) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  ctx->bad_arch_action = action;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
+  if (!ctx || level < 0) return SYSFENCE_EUSAGE;
+  ctx->opt_level = level;
+  return SYSFENCE_OK;
+}
+
+/* "ERRNO(1)" style; the number may be decimal or 0x hex. */
+static int parse_action_arg(const char *p, uint32_t base, uint32_t *out) {
+  if (*p++ != '(') return -1;
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(p, &end, 0);
+  if (errno || end == p || strcmp(end, ")") != 0 || v > 0xffff) return -1;
+  *out = base | (uint32_t)v;
+  return 0;
+}
+
+int sysfence_parse_action(const char *text, uint32_t *action) {
+  static const struct {
+    const char *name;
+    uint32_t value;
+  } plain[] = {
+      {"ALLOW", SF_RET_ALLOW},        {"LOG", SF_RET_LOG},
+      {"KILL", SF_RET_KILL_THREAD},   {"KILL_THREAD", SF_RET_KILL_THREAD},
+      {"DENY", SF_RET_KILL_THREAD},   {"KILL_PROCESS", SF_RET_KILL_PROCESS},
+      {"USER_NOTIF", SF_RET_USER_NOTIF},
+  };
+  static const struct {
+    const char *name;
+    uint32_t base;
+  } with_arg[] = {
+      {"ERRNO", SF_RET_ERRNO}, {"TRAP", SF_RET_TRAP}, {"TRACE", SF_RET_TRACE}};
+  if (!text || !action) return -1;
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    if (strcmp(text, plain[i].name) == 0) {
+      *action = plain[i].value;
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof with_arg / sizeof with_arg[0]; i++) {
+    size_t n = strlen(with_arg[i].name);
+    if (strncmp(text, with_arg[i].name, n) == 0)
+      return parse_action_arg(text + n, with_arg[i].base, action);
+  }
+  return -1;
+}
+
+/* ---- compiling ---------------------------------------------------------- */
+
+const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
+  *file = NULL;
+  if (sf_ctx_reset(ctx) != 0) return NULL;
+  const sf_source *src = sf_load_main_source(ctx);
+  if (!src) return NULL;
+  ast_file *tree = sf_parse(ctx, src);
+  if (!tree || ctx->n_errors) return NULL;
+  *file = tree;
+  return sf_resolve(ctx, tree);
+}
+
+static const sf_ruleset *front_end(sysfence_ctx *ctx) {
+  const ast_file *tree;
+  return sf_front_end_tree(ctx, &tree);
+}
+
+static int status(const sysfence_ctx *ctx) {
+  if (ctx->out_of_memory) return SYSFENCE_ESYSTEM;
+  return ctx->n_errors ? SYSFENCE_EPOLICY : SYSFENCE_OK;
+}
+
+int sysfence_check(sysfence_ctx *ctx) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  const sf_ruleset *rs = front_end(ctx);
+  if (!rs && !ctx->n_errors && !ctx->out_of_memory)
+    ctx->n_errors++; /* defensive: a stage failed without saying why */
+  return status(ctx);
+}
+
+int sysfence_compile(sysfence_ctx *ctx, struct sock_fprog *prog) {
+  if (!ctx || !prog) return SYSFENCE_EUSAGE;
+  memset(prog, 0, sizeof *prog);
+  const sf_ruleset *rs = front_end(ctx);
+  if (!rs) return ctx->n_errors || ctx->out_of_memory ? status(ctx) : SYSFENCE_EPOLICY;
+  struct sock_filter *insns = NULL;
+  size_t len = 0;
+  if (sf_codegen(ctx, rs, &insns, &len) != 0) {
+    free(insns);
+    return status(ctx) == SYSFENCE_OK ? SYSFENCE_EPOLICY : status(ctx);
+  }
+  /* Nothing leaves the compiler without passing the kernel's rules. */
+  char why[256];
+  if (sf_bpf_validate(insns, len, why, sizeof why) != 0) {
+    sf_error(ctx, (sf_loc){0}, "internal error: generated program is invalid: %s",
+             why);
+    free(insns);
+    return SYSFENCE_EPOLICY;
+  }
+  prog->filter = insns;
+  prog->len = (unsigned short)len;
+  return SYSFENCE_OK;
+}
+
+int sysfence_validate(const struct sock_fprog *prog, char *why,
+                      size_t why_size) {
+  if (!prog) return -1;
+  return sf_bpf_validate(prog->filter, prog->len, why, why_size);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
+                  sysfence_format format, const char *name, FILE *out) {
+  if (!ctx || !prog || !out) return SYSFENCE_EUSAGE;
+  if (format == SYSFENCE_FORMAT_C && name && sf_c_name_problem(name))
+    return SYSFENCE_EUSAGE; /* the header would not compile */
+  const sf_arch *arch = ctx->arch;
+  int rc;
+  switch (format) {
+  case SYSFENCE_FORMAT_BPF: rc = sf_emit_bpf(prog->filter, prog->len, arch, out); break;
+  case SYSFENCE_FORMAT_C:
+    rc = sf_emit_c(prog->filter, prog->len, arch, name ? name : "sysfence_filter", out);
+    break;
+  case SYSFENCE_FORMAT_ASM: rc = sf_emit_asm(prog->filter, prog->len, arch, out); break;
+  default: return SYSFENCE_EUSAGE;
+  }
+  return rc == 0 && !ferror(out) ? SYSFENCE_OK : SYSFENCE_ESYSTEM;
+}
+
+static int write_special(const sysfence_ctx *ctx, const struct sock_fprog *prog,
+                         sysfence_format format, const char *name,
+                         const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return SYSFENCE_ESYSTEM;
+  int rc = sysfence_emit(ctx, prog, format, name, f);
+  if (fclose(f) != 0) rc = SYSFENCE_ESYSTEM;
+  return rc;
+}
+
+/* Write to a temporary file beside PATH and rename it over PATH, so PATH is
+ * either the old file or the complete new one, never half-written. */
+int sysfence_write_file(const sysfence_ctx *ctx, const struct sock_fprog *prog,
+                        sysfence_format format, const char *name,
+                        const char *path) {
+  if (!ctx || !prog || !path) return SYSFENCE_EUSAGE;
+  if (strcmp(path, "-") == 0) {
+    int rc = sysfence_emit(ctx, prog, format, name, stdout);
+    return rc == SYSFENCE_OK && fflush(stdout) == 0 ? rc : SYSFENCE_ESYSTEM;
+  }
+  /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
+   * renaming a temporary file over it would replace the device node. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return write_special(ctx, prog, format, name, path);
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) return SYSFENCE_ESYSTEM;
+  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    free(tmp);
+    return SYSFENCE_ESYSTEM;
+  }
+  mode_t mask = umask(0);
+  umask(mask);
+  FILE *f = fdopen(fd, "wb");
+  int rc = f ? sysfence_emit(ctx, prog, format, name, f) : SYSFENCE_ESYSTEM;
+  if (rc == SYSFENCE_OK && (fflush(f) != 0 || fsync(fd) != 0 ||
+                            fchmod(fd, 0666 & ~mask) != 0))
+    rc = SYSFENCE_ESYSTEM;
+  if (f ? fclose(f) != 0 : close(fd) != 0) rc = SYSFENCE_ESYSTEM;
+  if (rc == SYSFENCE_OK && rename(tmp, path) != 0) rc = SYSFENCE_ESYSTEM;
+  if (rc != SYSFENCE_OK) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+  }
+  free(tmp);
+  return rc;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+const char *sysfence_host_arch(void) {
+  const sf_arch *a = sf_arch_host();
+  return a ? a->name : NULL;
+}
+
+size_t sysfence_arch_names(const char **names, size_t max) {
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  for (size_t i = 0; i < n && i < max; i++) names[i] = all[i]->name;
+  return n;
+}
+
+long sysfence_syscall_number(const char *arch, const char *name) {
+  const sf_arch *a = arch ? sf_arch_by_name(arch) : NULL;
+  const sf_syscall *s = a && name ? sf_syscall_by_name(a, name) : NULL;
+  return s ? (long)s->nr : -1;
+}
+
+const char *sysfence_syscall_name(const char *arch, uint32_t nr) {
+  const sf_arch *a = arch ? sf_arch_by_name(arch) : NULL;
+  const sf_syscall *s = a ? sf_syscall_by_nr(a, nr) : NULL;
+  return s ? s->name : NULL;
+}

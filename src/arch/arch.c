@@ -1,0 +1,120 @@
+/* arch.c - looking up architectures and syscalls in the generated tables
+ * (syscalls_gen.c). */
+#include "arch/arch.h"
+#include "arch/host.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+const sf_arch *const *sf_arch_all(size_t *n) {
+  if (n) *n = sf_gen_n_arches;
+  return sf_gen_arches;
+}
+
+/* Other names people use for the same ABI (compared case-insensitively). */
+static const struct {
+  const char *alias, *name;
+} arch_aliases[] = {
+    {"amd64", "x86_64"},     {"x86-64", "x86_64"},     {"x64", "x86_64"},
+    {"x86", "i386"},         {"i486", "i386"},         {"i586", "i386"},
+    {"i686", "i386"},        {"ia32", "i386"},         {"arm64", "aarch64"},
+    {"armel", "arm"},        {"armhf", "arm"},         {"armv7", "arm"},
+    {"loong64", "loongarch64"}, {"loongarch", "loongarch64"},
+    {"mipso32", "mips"},     {"mipsel32", "mipsel"},   {"mipsn64", "mips64"},
+    {"mipsel64", "mips64el"}, {"mips64le", "mips64el"},
+    {"mipsn32", "mips64n32"}, {"mipseln32", "mips64n32el"},
+    {"mipsel64n32", "mips64n32el"}, {"hppa", "parisc"},
+    {"hppa64", "parisc64"},  {"powerpc", "ppc"},       {"powerpc64", "ppc64"},
+    {"ppc64el", "ppc64le"},  {"powerpc64le", "ppc64le"}, {"rv64", "riscv64"},
+    {"riscv", "riscv64"},    {"s390x64", "s390x"},     {"sh4", "shel"},
+};
+
+const sf_arch *sf_arch_by_name(const char *name) {
+  if (!name) return NULL;
+  for (size_t i = 0; i < sizeof arch_aliases / sizeof arch_aliases[0]; i++)
+    if (strcasecmp(name, arch_aliases[i].alias) == 0) {
+      name = arch_aliases[i].name;
+      break;
+    }
+  for (size_t i = 0; i < sf_gen_n_arches; i++)
+    if (strcasecmp(name, sf_gen_arches[i]->name) == 0) return sf_gen_arches[i];
+  return NULL;
+}
+
+const sf_arch *sf_arch_host(void) {
+#ifdef SF_HOST_NAME
+  return sf_arch_by_name(SF_HOST_NAME);
+#else
+  return NULL;
+#endif
+}
+
+/* ---- syscalls ------------------------------------------------------------ */
+
+static const sf_syscall *find_name(const sf_arch *arch, const char *name) {
+  size_t lo = 0, hi = arch->n_syscalls;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(name, arch->syscalls[mid].name);
+    if (c == 0) return &arch->syscalls[mid];
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+/* Kafel's tables use kernel function names; policies written for Kafel use
+ * them.  They apply only when the alias is not itself a syscall of the
+ * architecture (i386 has real sendfile64 and umount). */
+static const struct {
+  const char *kafel, *name;
+} kafel_aliases[] = {
+    {"newstat", "stat"},       {"newfstat", "fstat"}, {"newlstat", "lstat"},
+    {"newuname", "uname"},     {"sendfile64", "sendfile"},
+    {"umount", "umount2"},     {"sysctl", "_sysctl"},
+};
+
+const sf_syscall *sf_syscall_by_name(const sf_arch *arch, const char *name) {
+  if (!arch || !name) return NULL;
+  const sf_syscall *s = find_name(arch, name);
+  if (s) return s;
+  for (size_t i = 0; i < sizeof kafel_aliases / sizeof kafel_aliases[0]; i++)
+    if (strcmp(name, kafel_aliases[i].kafel) == 0)
+      return find_name(arch, kafel_aliases[i].name);
+  return NULL;
+}
+
+int sf_is_known_syscall_or_arg(const char *name) {
+  if (!name) return 0;
+  size_t lo = 0, hi = sf_gen_n_known_names;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(name, sf_gen_known_names[mid]);
+    if (c == 0) return 1;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  /* Kafel's kernel-internal names are accepted as syscall names too. */
+  for (size_t i = 0; i < sizeof kafel_aliases / sizeof kafel_aliases[0]; i++)
+    if (strcmp(name, kafel_aliases[i].kafel) == 0) return 1;
+  return 0;
+}
+
+int sf_arch_nr_is_foreign(const sf_arch *arch, uint32_t nr) {
+  if (!arch || nr == UINT32_MAX) return 0;
+  if (arch->foreign_hi < arch->foreign_lo) return 0;
+  return nr >= arch->foreign_lo && nr <= arch->foreign_hi;
+}
+
+uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg) {
+  return (uint32_t)(SF_OFF_ARGS + 8 * arg + (arch && arch->big_endian ? 4 : 0));
+}
+
+uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg) {
+  return (uint32_t)(SF_OFF_ARGS + 8 * arg + (arch && arch->big_endian ? 0 : 4));
+}

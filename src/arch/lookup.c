@@ -1,0 +1,19 @@
+/* arch_nr.c - syscall by number.  A file of its own because the loader
+ * (sysfence-exec) needs it without the rest of arch.c, which would pull in
+ * every architecture's table. */
+#include "arch/arch.h"
+
+const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr) {
+  if (!arch) return NULL;
+  size_t lo = 0, hi = arch->n_syscalls;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint32_t v = arch->by_nr[mid]->nr;
+    if (v == nr) return arch->by_nr[mid];
+    if (nr < v)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}

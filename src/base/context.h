@@ -1,0 +1,67 @@
+/* context.h - the compilation context (private layout of sysfence_ctx). */
+#ifndef SF_CONTEXT_H
+#define SF_CONTEXT_H
+
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/source.h"
+#include "sysfence.h"
+
+struct sf_arch;
+
+/* A recorded diagnostic; the public part plus where it points. */
+typedef struct sf_diag {
+  sysfence_diag pub;
+  sf_loc loc;
+} sf_diag;
+
+struct sysfence_ctx {
+  /* Options (survive across compilations; malloc()ed). */
+  char *input_name;
+  char *input_text;
+  size_t input_len;
+  char *input_path; /* set instead of input_text when reading from a path */
+  char **include_dirs;
+  size_t n_include_dirs;
+  const struct sf_arch *arch;
+  uint32_t bad_arch_action;
+  int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
+  /* Syscall frequency profile (sysfence_set_weights): names sorted by
+   * strcmp, no duplicates; n_profile 0: uniform weights. */
+  char **profile_names;
+  uint64_t *profile_counts;
+  size_t n_profile;
+  /* Run-time constants (-D, sysfence_define; defines.h), malloc()ed. */
+  struct sf_define *defines;
+  size_t n_defines;
+
+  /* State of the current/last compilation; all of it in `arena`. */
+  sf_arena *arena;
+  sf_diag *diags; /* malloc()ed array */
+  size_t n_diags, cap_diags;
+  size_t n_errors, n_warnings;
+  char *diag_text; /* malloc()ed cache for sysfence_diag_text */
+  int out_of_memory;
+  int dropping_notes; /* the last error/warning was over its cap */
+};
+
+/* Start a new compilation: drop the previous one's arena and diagnostics. */
+int sf_ctx_reset(struct sysfence_ctx *ctx);
+/* Arena allocation that records out-of-memory in the context. */
+void *sf_alloc(struct sysfence_ctx *ctx, size_t size);
+char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
+/* The profile's count for syscall NAME; -1 if there is no profile, 0 if
+ * NAME is not in it. */
+int64_t sf_profile_count(const struct sysfence_ctx *ctx, const char *name);
+/* Parse and resolve the context's input (api.c: the front end of every
+ * compilation), keeping the syntax tree in *FILE for its constants.  NULL
+ * on errors (diagnostics recorded in the context). */
+struct ast_file;
+struct sf_ruleset;
+const struct sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,
+                                           const struct ast_file **file);
+/* Drop the profile (profile.c). */
+void sf_profile_clear(struct sysfence_ctx *ctx);
+
+#endif

@@ -1,0 +1,51 @@
+/* call.h - syscalls written as calls ("openat(-100, 0, 0x241)",
+ * "x32:read", "i386:open(0)") for the eval and sim commands, and the
+ * explanation of the reference semantics' decision for one call.
+ *
+ * Syntax:  [ABI ':'] SYSCALL [ '(' [ARG {',' ARG}] ')' ]
+ *   ABI      an architecture name (x32, i386, aarch64, ...): the syscall
+ *            number comes from that ABI's table and seccomp_data.arch is
+ *            its AUDIT_ARCH; without it, the target architecture's
+ *   SYSCALL  a name in that table, or a number (decimal, 0x hex) used as
+ *            seccomp_data.nr as it is
+ *   ARG      TERM {'|' TERM}; TERM is a number (decimal, 0x hex, 0b
+ *            binary, 0 octal; with '-': 64-bit two's complement) or a constant
+ *            #define'd in the policy (when one is given)
+ * At most 6 arguments; the missing ones are 0. */
+#ifndef SF_CALL_H
+#define SF_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "sema/ruleset.h"
+
+struct sysfence_ctx;
+struct ast_file;
+
+typedef struct sf_call_spec {
+  sf_call call;          /* nr, arch (AUDIT_ARCH) and args */
+  const sf_arch *abi;    /* the table the syscall was looked up in */
+  const char *name;      /* syscall name, or NULL when given as a number */
+} sf_call_spec;
+
+/* Parse TEXT for TARGET (the filter's architecture).  DEFS (may be NULL)
+ * provides the #define'd constants, then CTX (may be NULL) its run-time
+ * constants (-D).  Returns 0, or -1 with a message (with a did-you-mean
+ * hint where one helps) in ERR. */
+int sf_call_parse(const char *text, const sf_arch *target,
+                  const struct ast_file *defs, const struct sysfence_ctx *ctx,
+                  sf_call_spec *out, char *err, size_t err_size);
+
+/* The value of constant NAME #define'd in FILE: 0, or -1 if none. */
+int sf_define_lookup(const struct ast_file *file, const char *name,
+                     uint64_t *value);
+
+
+/* The reference decision for CALL and why, as "(policy:12:5: rule for
+ * openat)", "(default action)" or "(bad architecture)" into WHY. */
+uint32_t sf_call_explain(const sf_ruleset *rs, const sf_call *call, char *why,
+                         size_t why_size);
+
+#endif

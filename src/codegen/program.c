@@ -1,0 +1,372 @@
+/* dispatch.c - the whole program: architecture prologue, a search over
+ * syscall numbers, the decision blocks, and the shared RETs.
+ *
+ * Three steps, kept apart so each can be improved on its own:
+ *   1. blocks: each syscall's rules are normalized (decide.c); those that
+ *      reduce to one action need no code, identical ones share a block
+ *      (hash-consed on structure, numbered in order of syscall number);
+ *   2. ranges: the number space [0, 2^32) is partitioned into maximal
+ *      ranges of equal behaviour (a RET action or a block);
+ *   3. tree: a balanced binary search over the range boundaries.
+ * Code is laid out in that order with every jump pointing forward. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/program.h"
+#include "base/context.h"
+#include "codegen/decide.h"
+#include "base/diag.h"
+#include "codegen/search.h"
+
+/* What a range of syscall numbers does. */
+typedef struct target {
+  int is_block;    /* 1: run block `block`, 0: RET `action` */
+  uint32_t action;
+  size_t block;
+} target;
+
+typedef struct block {
+  sf_decision d;
+  const sf_sysrules *sys; /* the first syscall with this decision */
+  uint64_t hash;
+  sf_label label;
+} block;
+
+/* A range [lo, next range's lo - 1] (the last one ends at 0xffffffff). */
+typedef struct range {
+  uint32_t lo;
+  target t;
+} range;
+
+typedef struct dispatch {
+  sf_cg *cg;
+  block *blocks;
+  size_t n_blocks;
+  size_t *table; /* open addressing over blocks: index + 1, 0 = empty */
+  size_t table_size;
+  range *ranges;
+  size_t n_ranges;
+} dispatch;
+
+static int target_equal(target a, target b) {
+  if (a.is_block != b.is_block) return 0;
+  return a.is_block ? a.block == b.block : a.action == b.action;
+}
+
+/* ---- step 1: decision blocks ----------------------------------------- */
+
+/* The target of D: its action if it has no conditions, else its block
+ * (shared with every structurally equal decision). */
+static target intern(dispatch *dp, const sf_sysrules *sys,
+                     const sf_decision *d) {
+  target t = {0, d->final, 0};
+  if (d->n == 0) return t;
+  uint64_t h = sf_decision_hash(d);
+  size_t mask = dp->table_size - 1, i = (size_t)h & mask;
+  for (; dp->table[i]; i = (i + 1) & mask) {
+    block *bl = &dp->blocks[dp->table[i] - 1];
+    if (bl->hash == h && sf_decision_equal(&bl->d, d)) {
+      t.is_block = 1;
+      t.block = dp->table[i] - 1;
+      return t;
+    }
+  }
+  block *bl = &dp->blocks[dp->n_blocks];
+  bl->d = *d;
+  bl->sys = sys;
+  bl->hash = h;
+  bl->label = sf_label_new(dp->cg->b);
+  dp->table[i] = ++dp->n_blocks;
+  t.is_block = 1;
+  t.block = dp->n_blocks - 1;
+  return t;
+}
+
+/* ---- step 2: ranges --------------------------------------------------- */
+
+/* Append [lo, end) with target T (end <= 2^32), merging with the previous
+ * range when the behaviour is the same. */
+static void add_range(dispatch *dp, uint64_t lo, uint64_t end, target t) {
+  if (lo >= end) return;
+  if (dp->n_ranges && target_equal(dp->ranges[dp->n_ranges - 1].t, t)) return;
+  range *r = &dp->ranges[dp->n_ranges++];
+  r->lo = (uint32_t)lo;
+  r->t = t;
+}
+
+static int build_ranges(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  const sf_ruleset *rs = cg->rs;
+  const uint64_t end = (uint64_t)1 << 32;
+  const target dflt = {0, rs->default_action, 0};
+  const target bad = {0, rs->bad_arch_action, 0};
+  /* The foreign ABI's numbers, minus 0xffffffff which is never foreign
+   * (tracers use -1 to skip a call). */
+  uint64_t flo = rs->arch->foreign_lo, fhi = rs->arch->foreign_hi;
+  if (fhi > 0xfffffffeu) fhi = 0xfffffffeu;
+  int foreign_pending = flo <= fhi;
+
+  /* At most: a default gap before each syscall, the syscall, the foreign
+   * range with its gap, and the default tail. */
+  dp->ranges = sf_alloc(cg->ctx, (2 * rs->n_sys + 3) * sizeof *dp->ranges);
+  dp->blocks = sf_alloc(cg->ctx, (rs->n_sys + 1) * sizeof *dp->blocks);
+  dp->table_size = 16;
+  while (dp->table_size < 2 * rs->n_sys) dp->table_size *= 2;
+  dp->table = sf_alloc(cg->ctx, dp->table_size * sizeof *dp->table);
+  if (!dp->ranges || !dp->blocks || !dp->table) return -1;
+
+  uint64_t pos = 0;
+  for (size_t i = 0; i <= rs->n_sys; i++) {
+    uint64_t nr = i < rs->n_sys ? rs->sys[i].nr : end;
+    if (foreign_pending && flo <= nr) {
+      add_range(dp, pos, flo, dflt);
+      add_range(dp, flo, fhi + 1, bad);
+      pos = fhi + 1;
+      foreign_pending = 0;
+    }
+    if (i == rs->n_sys) break;
+    /* A number in the foreign range has been claimed by it: foreign
+     * numbers get the bad-arch action whatever the rules say. */
+    if (nr < pos) continue;
+    sf_decision d;
+    if (sf_decision_make(cg, &rs->sys[i], &d) != 0) return -1;
+    add_range(dp, pos, nr, dflt);
+    add_range(dp, nr, nr + 1, intern(dp, &rs->sys[i], &d));
+    pos = nr + 1;
+  }
+  add_range(dp, pos, end, dflt);
+  return 0;
+}
+
+/* ---- step 3: the search tree ------------------------------------------ */
+
+static sf_label target_label(dispatch *dp, target t) {
+  return t.is_block ? dp->blocks[t.block].label
+                    : sf_ret_label(dp->cg, t.action);
+}
+
+static int is_single(const dispatch *dp, size_t i) {
+  return i + 1 < dp->n_ranges && dp->ranges[i + 1].lo - dp->ranges[i].lo == 1;
+}
+
+static void emit_tree(dispatch *dp, size_t lo, size_t hi);
+
+/* The label to go to for numbers in ranges LO..HI: the target itself for
+ * one range, else a fresh label for the subtree's node (placed when it is
+ * emitted, after its parent). */
+static sf_label subtree_label(dispatch *dp, size_t lo, size_t hi) {
+  if (lo == hi) return target_label(dp, dp->ranges[lo].t);
+  return sf_label_new(dp->cg->b);
+}
+
+/* Emit the search over ranges LO..HI (LO < HI): A holds the number, which
+ * is known to lie in them. */
+static void emit_tree(dispatch *dp, size_t lo, size_t hi) {
+  sf_builder *b = dp->cg->b;
+  const range *r = dp->ranges;
+  /* One number between two ranges of the same behaviour: a single jeq. */
+  if (hi - lo == 2 && target_equal(r[lo].t, r[hi].t) && is_single(dp, lo + 1)) {
+    sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, r[lo + 1].lo,
+                 target_label(dp, r[lo + 1].t), target_label(dp, r[lo].t));
+    return;
+  }
+  size_t mid = lo + (hi - lo + 1) / 2; /* first range of the upper half */
+  sf_label below = subtree_label(dp, lo, mid - 1);
+  sf_label above = subtree_label(dp, mid, hi);
+  sf_emit_jump(b, BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, above, below);
+  if (mid - 1 > lo) {
+    sf_label_place(b, below);
+    emit_tree(dp, lo, mid - 1);
+  }
+  if (hi > mid) {
+    sf_label_place(b, above);
+    emit_tree(dp, mid, hi);
+  }
+}
+
+/* ---- step 3, optimized: a weighted search (tree.c) ------------------- */
+
+enum {
+  WEIGHT_SCALE = 4096, /* per real syscall; every range also weighs 1, so
+                          ranges without syscalls only break ties */
+  PATH_SLACK = 4,      /* longest path: a balanced tree's depth + this, */
+  SLACK_MIN_DEPTH = 6, /* for searches at least this deep (below that the
+                          gain in the mean is small and the worst path
+                          matters more) */
+  BIG_BLOCK = 32,      /* rules above which a block's height is not measured */
+  TALL = 64            /* assumed height of a block not measured */
+};
+
+/* Index in the arch's by_nr table of the first syscall with nr >= LO. */
+static size_t first_at(const sf_arch *a, uint64_t lo) {
+  size_t l = 0, h = a->n_syscalls;
+  while (l < h) {
+    size_t m = l + (h - l) / 2;
+    if (a->by_nr[m]->nr < lo) l = m + 1;
+    else h = m;
+  }
+  return l;
+}
+
+enum {
+  PROFILE_FLOOR = WEIGHT_SCALE / 64 /* a syscall absent from the profile */
+};
+
+/* Prefix sums over the arch's syscalls in number order of their weights:
+ * WEIGHT_SCALE each, or with a profile PROFILE_FLOOR plus its share of
+ * WEIGHT_SCALE x the number of syscalls (the same total). */
+static uint64_t *syscall_weights(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  const sf_arch *a = cg->rs->arch;
+  size_t n = a->n_syscalls;
+  uint64_t *pre = sf_alloc(cg->ctx, (n + 1) * sizeof *pre);
+  uint64_t *cnt = sf_alloc(cg->ctx, (n + 1) * sizeof *cnt);
+  if (!pre || !cnt) return NULL;
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t c = sf_profile_count(cg->ctx, a->by_nr[i]->name);
+    cnt[i] = c > 0 ? (uint64_t)c : 0;
+    total = total + cnt[i] < total ? UINT64_MAX : total + cnt[i];
+  }
+  /* Scale the counts down so that count x WEIGHT_SCALE x n fits. */
+  unsigned shift = 0;
+  while ((total >> shift) > ((uint64_t)1 << 32)) shift++;
+  total >>= shift;
+  pre[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t w = WEIGHT_SCALE;
+    if (total > 0)
+      w = PROFILE_FLOOR + (cnt[i] >> shift) * WEIGHT_SCALE * n / total;
+    pre[i + 1] = pre[i] + w;
+  }
+  return pre;
+}
+
+/* Longest path through block I's code, measured on a scratch builder. */
+static int block_height(dispatch *dp, size_t i) {
+  sf_cg *cg = dp->cg;
+  if (dp->blocks[i].d.n > BIG_BLOCK) return TALL;
+  sf_builder *tmp = sf_builder_new(cg->ctx);
+  if (!tmp) return TALL;
+  sf_cg scratch;
+  sf_cg_open(&scratch, cg->ctx, cg->rs, tmp);
+  sf_emit_decision(&scratch, &dp->blocks[i].d);
+  size_t h = sf_builder_longest(tmp, 0);
+  return scratch.failed || h > TALL ? TALL : (int)h;
+}
+
+/* Segments for tree.c: targets 0..n_blocks-1 are the blocks, then one id
+ * per RET action in order of first appearance; LABELS gets their labels. */
+static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
+  sf_cg *cg = dp->cg;
+  size_t n = dp->n_ranges, nb = dp->n_blocks;
+  sf_tseg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
+  int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
+  *labels = sf_alloc(cg->ctx, (nb + n) * sizeof **labels);
+  uint64_t *sw = syscall_weights(dp);
+  if (!seg || !heights || !*labels || !sw) return NULL;
+  const sf_arch *arch = cg->rs->arch;
+  for (size_t i = 0; i < nb; i++) {
+    heights[i] = block_height(dp, i);
+    (*labels)[i] = dp->blocks[i].label;
+  }
+  size_t n_ids = nb;
+  for (size_t i = 0; i < n; i++) {
+    const range *r = &dp->ranges[i];
+    uint64_t end = i + 1 < n ? dp->ranges[i + 1].lo : (uint64_t)1 << 32;
+    seg[i].lo = r->lo;
+    seg[i].weight = sw[first_at(arch, end)] - sw[first_at(arch, r->lo)] + 1;
+    if (r->t.is_block) {
+      seg[i].target = (int)r->t.block;
+      seg[i].height = heights[r->t.block];
+      continue;
+    }
+    sf_label l = sf_ret_label(cg, r->t.action);
+    size_t id = nb;
+    while (id < n_ids && (*labels)[id] != l) id++;
+    if (id == n_ids) (*labels)[n_ids++] = l;
+    seg[i].target = (int)id;
+    seg[i].height = 1;
+  }
+  return seg;
+}
+
+static void emit_search(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  sf_label *labels;
+  sf_tseg *seg = make_segments(dp, &labels);
+  sf_tree tree;
+  int depth = 1;
+  while (((size_t)1 << depth) < dp->n_ranges) depth++;
+  int slack = depth >= SLACK_MIN_DEPTH ? PATH_SLACK : 0;
+  sf_tree_opts opts = {depth + 1 + slack, 0};
+  if (!seg || sf_tree_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
+    cg->failed = 1;
+    return;
+  }
+  sf_tree_emit(cg->b, &tree, labels);
+}
+
+/* ---- the program ------------------------------------------------------ */
+
+static void emit_program(dispatch *dp) {
+  sf_cg *cg = dp->cg;
+  sf_builder *b = cg->b;
+  const sf_ruleset *rs = cg->rs;
+
+  if (dp->n_ranges == 1) {
+    /* One action for every number of this ABI (no foreign range, no
+     * conditions: blocks need at least two ranges around them). */
+    uint32_t action = dp->ranges[0].t.action;
+    if (action != rs->bad_arch_action) {
+      sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+      sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch,
+                   SF_NO_LABEL, sf_ret_label(cg, rs->bad_arch_action));
+    }
+    sf_emit(b, BPF_RET | BPF_K, action);
+    sf_cg_emit_rets(cg);
+    return;
+  }
+
+  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
+               sf_ret_label(cg, rs->bad_arch_action));
+  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
+  if (cg->ctx->opt_level > 0) emit_search(dp);
+  else emit_tree(dp, 0, dp->n_ranges - 1);
+  for (size_t i = 0; i < dp->n_blocks && !cg->too_long; i++) {
+    sf_label_place(b, dp->blocks[i].label);
+    sf_emit_decision(cg, &dp->blocks[i].d);
+  }
+  sf_cg_emit_rets(cg);
+}
+
+int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
+               struct sock_filter **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  sf_builder *b = sf_builder_new(ctx);
+  if (!b) return -1;
+  sf_cg cg;
+  sf_cg_open(&cg, ctx, rs, b);
+  dispatch dp;
+  memset(&dp, 0, sizeof dp);
+  dp.cg = &cg;
+  int rc = build_ranges(&dp);
+  if (rc == 0) {
+    emit_program(&dp);
+    if (cg.too_long && !cg.failed && !ctx->out_of_memory) {
+      sf_error(ctx, (sf_loc){0}, "the program has over %zu instructions; the "
+               "kernel's limit is %d (BPF_MAXINSNS)", sf_builder_size(b),
+               SF_BPF_MAXINSNS);
+      return -1;
+    }
+    if (cg.failed || ctx->out_of_memory) {
+      if (!ctx->out_of_memory)
+        sf_error(ctx, (sf_loc){0}, "internal error in code generation");
+      rc = -1;
+    }
+  }
+  if (rc != 0) return -1;
+  return sf_builder_finish(b, out, len);
+}

@@ -1,0 +1,20 @@
+/* codegen.h - the resolved rule set -> BPF.  decide.c generates the
+ * per-syscall decision code (argument tests), dispatch.c the search over
+ * syscall numbers and the architecture prologue. */
+#ifndef SF_CODEGEN_H
+#define SF_CODEGEN_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+
+#include "bpf/bpf.h"
+#include "sema/ruleset.h"
+
+struct sysfence_ctx;
+
+/* Whole program for RS.  Returns 0 and a malloc()ed program, or -1 with a
+ * diagnostic (e.g. the 4096-instruction limit). */
+int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
+               struct sock_filter **out, size_t *len);
+
+#endif
