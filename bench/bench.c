@@ -29,6 +29,7 @@
 
 #include "bench.h"
 #include "bpf/bpf.h"
+#include "bpf/action.h"
 #include "cli/stats.h"
 #include "sysfence.h"
 

@@ -19,7 +19,10 @@
 #include "arch/arch.h"
 #include "bpf/bpf.h"
 #include "base/context.h"
-#include "bpf/emit.h"
+#include "bpf/blob.h"
+#include "bpf/listing.h"
+#include "bpf/cheader.h"
+#include "bpf/action.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -834,7 +837,7 @@ static char *capture(int (*f)(FILE *, void *), void *arg, size_t *len) {
 
 static int asm_x86(FILE *f, void *prog) {
   (void)prog;
-  return sf_emit_asm(small, N_OF(small), x86_64(), f);
+  return sf_write_asm(small, N_OF(small), x86_64(), f);
 }
 
 START_TEST(emit_asm_listing) {
@@ -863,7 +866,7 @@ START_TEST(emit_asm_listing) {
 END_TEST
 
 static int asm_s390x(FILE *f, void *prog) {
-  return sf_emit_asm(prog, 3, s390x(), f);
+  return sf_write_asm(prog, 3, s390x(), f);
 }
 
 START_TEST(emit_asm_big_endian_words) {
@@ -879,7 +882,7 @@ START_TEST(emit_asm_big_endian_words) {
 END_TEST
 
 static int asm_join(FILE *f, void *prog) {
-  return sf_emit_asm(prog, 7, x86_64(), f);
+  return sf_write_asm(prog, 7, x86_64(), f);
 }
 
 /* Syscall names only where every path agrees A holds nr. */
@@ -964,7 +967,7 @@ END_TEST
 
 static int bpf_s390x(FILE *f, void *prog) {
   (void)prog;
-  return sf_emit_bpf(small, N_OF(small), s390x(), f);
+  return sf_write_blob(small, N_OF(small), s390x(), f);
 }
 
 START_TEST(emit_raw_blob) {
@@ -983,7 +986,7 @@ typedef struct cargs {
 } cargs;
 
 static int c_x86(FILE *f, void *arg) {
-  return sf_emit_c(small, N_OF(small), x86_64(), ((cargs *)arg)->name, f);
+  return sf_write_c(small, N_OF(small), x86_64(), ((cargs *)arg)->name, f);
 }
 
 static void compile_ok(const char *compiler, const char *dir, const char *file,
@@ -1041,9 +1044,9 @@ END_TEST
 START_TEST(emit_c_bad_name) {
   FILE *f = tmpfile();
   ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(sf_emit_c(small, N_OF(small), x86_64(), "1abc", f), -1);
-  ck_assert_int_eq(sf_emit_c(small, N_OF(small), x86_64(), "a-b", f), -1);
-  ck_assert_int_eq(sf_emit_c(small, N_OF(small), x86_64(), "", f), -1);
+  ck_assert_int_eq(sf_write_c(small, N_OF(small), x86_64(), "1abc", f), -1);
+  ck_assert_int_eq(sf_write_c(small, N_OF(small), x86_64(), "a-b", f), -1);
+  ck_assert_int_eq(sf_write_c(small, N_OF(small), x86_64(), "", f), -1);
   fclose(f);
   cargs arg = {NULL};
   char *text = capture(c_x86, &arg, NULL);
@@ -1062,7 +1065,7 @@ START_TEST(emit_c_unusual_codes) {
   char *buf = NULL;
   size_t n = 0;
   FILE *mem = open_memstream(&buf, &n);
-  ck_assert_int_eq(sf_emit_c(p, N_OF(p), x86_64(), "u", mem), 0);
+  ck_assert_int_eq(sf_write_c(p, N_OF(p), x86_64(), "u", mem), 0);
   fclose(mem);
   ck_assert_ptr_nonnull(strstr(buf, "BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0x00000001)"));
   ck_assert_ptr_nonnull(strstr(buf, "BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0x00000002)"));
@@ -1101,7 +1104,7 @@ START_TEST(emit_audit_arch_names) {
     char *buf = NULL;
     size_t n = 0;
     FILE *mem = open_memstream(&buf, &n);
-    ck_assert_int_eq(sf_emit_asm(p, 3, x86_64(), mem), 0);
+    ck_assert_int_eq(sf_write_asm(p, 3, x86_64(), mem), 0);
     fclose(mem);
     ck_assert_msg(strstr(buf, known[i].name) != NULL, "%s", buf);
     free(buf);

@@ -11,6 +11,7 @@
 #include "arch/arch.h"
 #include "front/ast.h"
 #include "bpf/bpf.h"
+#include "bpf/blob.h"
 #include "cli/call.h"
 #include "base/context.h"
 #include "sema/ruleset.h"

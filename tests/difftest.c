@@ -23,6 +23,7 @@
 
 #include "arch/arch.h"
 #include "bpf/bpf.h"
+#include "bpf/action.h"
 #include "codegen/program.h"
 #include "base/context.h"
 #include "front/parse.h"

@@ -17,7 +17,11 @@
 #include "base/context.h"
 #include "sema/defines.h"
 #include "base/diag.h"
-#include "bpf/emit.h"
+#include "base/file.h"
+#include "bpf/blob.h"
+#include "bpf/listing.h"
+#include "bpf/cheader.h"
+#include "bpf/action.h"
 #include "front/parse.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
@@ -58,29 +62,6 @@ void sysfence_free(sysfence_ctx *ctx) {
   free(ctx);
 }
 
-int sf_ctx_reset(sysfence_ctx *ctx) {
-  sf_arena_free(ctx->arena);
-  ctx->arena = sf_arena_new();
-  ctx->n_diags = ctx->n_errors = ctx->n_warnings = 0;
-  ctx->dropping_notes = 0;
-  ctx->out_of_memory = 0;
-  free(ctx->diag_text);
-  ctx->diag_text = NULL;
-  return ctx->arena ? 0 : -1;
-}
-
-void *sf_alloc(sysfence_ctx *ctx, size_t size) {
-  void *p = ctx->arena ? sf_arena_alloc(ctx->arena, size) : NULL;
-  if (!p) ctx->out_of_memory = 1;
-  return p;
-}
-
-char *sf_strdup(sysfence_ctx *ctx, const char *s) {
-  char *p = ctx->arena ? sf_arena_strdup(ctx->arena, s) : NULL;
-  if (!p) ctx->out_of_memory = 1;
-  return p;
-}
-
 /* ---- input and options -------------------------------------------------- */
 
 static int set_text(sysfence_ctx *ctx, const char *name, const char *text,
@@ -118,30 +99,18 @@ int sysfence_set_input_path(sysfence_ctx *ctx, const char *path) {
 
 int sysfence_set_input_file(sysfence_ctx *ctx, const char *name, FILE *f) {
   if (!ctx || !f) return SYSFENCE_EUSAGE;
-  size_t len = 0, cap = 4096;
-  char *buf = malloc(cap);
-  if (!buf) return SYSFENCE_ESYSTEM;
-  for (;;) {
-    if (len == cap) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        return SYSFENCE_ESYSTEM;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-    if (len > SF_MAX_SOURCE_SIZE) {
-      free(buf);
-      errno = EFBIG;
-      return SYSFENCE_ESYSTEM;
-    }
+  sf_input in;
+  int err = sf_read_stream(f, SF_MAX_SOURCE_SIZE, NULL, &in);
+  if (!err && in.more) {
+    free(in.data);
+    err = EFBIG;
   }
-  int rc = ferror(f) ? SYSFENCE_ESYSTEM : set_text(ctx, name, buf, len);
-  free(buf);
+  if (err) {
+    errno = err;
+    return SYSFENCE_ESYSTEM;
+  }
+  int rc = set_text(ctx, name, in.data, in.len);
+  free(in.data);
   return rc;
 }
 
@@ -179,44 +148,8 @@ int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
   return SYSFENCE_OK;
 }
 
-/* "ERRNO(1)" style; the number may be decimal or 0x hex. */
-static int parse_action_arg(const char *p, uint32_t base, uint32_t *out) {
-  if (*p++ != '(') return -1;
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(p, &end, 0);
-  if (errno || end == p || strcmp(end, ")") != 0 || v > 0xffff) return -1;
-  *out = base | (uint32_t)v;
-  return 0;
-}
-
 int sysfence_parse_action(const char *text, uint32_t *action) {
-  static const struct {
-    const char *name;
-    uint32_t value;
-  } plain[] = {
-      {"ALLOW", SF_RET_ALLOW},        {"LOG", SF_RET_LOG},
-      {"KILL", SF_RET_KILL_THREAD},   {"KILL_THREAD", SF_RET_KILL_THREAD},
-      {"DENY", SF_RET_KILL_THREAD},   {"KILL_PROCESS", SF_RET_KILL_PROCESS},
-      {"USER_NOTIF", SF_RET_USER_NOTIF},
-  };
-  static const struct {
-    const char *name;
-    uint32_t base;
-  } with_arg[] = {
-      {"ERRNO", SF_RET_ERRNO}, {"TRAP", SF_RET_TRAP}, {"TRACE", SF_RET_TRACE}};
-  if (!text || !action) return -1;
-  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-    if (strcmp(text, plain[i].name) == 0) {
-      *action = plain[i].value;
-      return 0;
-    }
-  for (size_t i = 0; i < sizeof with_arg / sizeof with_arg[0]; i++) {
-    size_t n = strlen(with_arg[i].name);
-    if (strncmp(text, with_arg[i].name, n) == 0)
-      return parse_action_arg(text + n, with_arg[i].base, action);
-  }
-  return -1;
+  return sf_action_parse(text, action);
 }
 
 /* ---- compiling ---------------------------------------------------------- */
@@ -290,11 +223,11 @@ int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
   const sf_arch *arch = ctx->arch;
   int rc;
   switch (format) {
-  case SYSFENCE_FORMAT_BPF: rc = sf_emit_bpf(prog->filter, prog->len, arch, out); break;
+  case SYSFENCE_FORMAT_BPF: rc = sf_write_blob(prog->filter, prog->len, arch, out); break;
   case SYSFENCE_FORMAT_C:
-    rc = sf_emit_c(prog->filter, prog->len, arch, name ? name : "sysfence_filter", out);
+    rc = sf_write_c(prog->filter, prog->len, arch, name ? name : "sysfence_filter", out);
     break;
-  case SYSFENCE_FORMAT_ASM: rc = sf_emit_asm(prog->filter, prog->len, arch, out); break;
+  case SYSFENCE_FORMAT_ASM: rc = sf_write_asm(prog->filter, prog->len, arch, out); break;
   default: return SYSFENCE_EUSAGE;
   }
   return rc == 0 && !ferror(out) ? SYSFENCE_OK : SYSFENCE_ESYSTEM;

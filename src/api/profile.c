@@ -10,16 +10,6 @@
 #include "base/context.h"
 #include "sysfence.h"
 
-void sf_profile_clear(sysfence_ctx *ctx) {
-  for (size_t i = 0; i < ctx->n_profile; i++) free(ctx->profile_names[i]);
-  free(ctx->profile_names);
-  free(ctx->profile_counts);
-  ctx->profile_names = NULL;
-  ctx->profile_counts = NULL;
-  ctx->n_profile = 0;
-}
-
-
 typedef struct prof_entry {
   const char *name;
   uint64_t count;
@@ -76,21 +66,6 @@ int sysfence_set_weights(sysfence_ctx *ctx, const char *const *names,
   return SYSFENCE_OK;
 }
 
-int64_t sf_profile_count(const sysfence_ctx *ctx, const char *name) {
-  if (!ctx->n_profile) return -1;
-  size_t lo = 0, hi = ctx->n_profile;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(ctx->profile_names[mid], name);
-    if (c == 0) {
-      uint64_t v = ctx->profile_counts[mid];
-      return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
-    }
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return 0;
-}
 
 /* A whitespace-separated field of a profile line: [start, end). */
 typedef struct field {

@@ -27,8 +27,6 @@ enum { SF_BPF_MAXINSNS = 4096, SF_BPF_MEMWORDS = 16, SF_SECCOMP_DATA_SIZE = 64 }
 #define SF_RET_ACTION_FULL 0xffff0000U
 #define SF_RET_DATA 0x0000ffffU
 
-/* Name an action: "ALLOW", "ERRNO(1)", "KILL_PROCESS", ... into BUF. */
-const char *sf_action_str(uint32_t action, char *buf, size_t size);
 
 /* ---- builder -------------------------------------------------------- */
 
@@ -96,21 +94,5 @@ typedef void (*sf_bpf_trace_fn)(void *user, size_t pc,
 uint32_t sf_bpf_run_trace(const struct sock_filter *prog, size_t len,
                           const sf_arch *arch, const sf_seccomp_data *data,
                           size_t *steps, sf_bpf_trace_fn trace, void *user);
-
-/* ---- byte order of raw blobs --------------------------------------- */
-
-/* Encode/decode the raw blob format (8 bytes per instruction) in the
- * arch's byte order. */
-void sf_bpf_encode(const struct sock_filter *prog, size_t len, int big_endian,
-                   unsigned char *out);
-void sf_bpf_decode(const unsigned char *in, size_t len, int big_endian,
-                   struct sock_filter *out);
-/* A raw blob of LEN bytes as a program: it must be 1..4096 whole 8-byte
- * instructions.  Returns 0 with *OUT malloc()ed (*N instructions), or -1
- * with the reason in WHY (errno ENOMEM when memory ran out).  The program
- * is only decoded: validating it is the caller's next step. */
-int sf_bpf_from_blob(const unsigned char *raw, size_t len, int big_endian,
-                     struct sock_filter **out, size_t *n, char *why,
-                     size_t why_size);
 
 #endif

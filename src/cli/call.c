@@ -12,6 +12,7 @@
 #include "base/context.h"
 #include "base/diag.h"
 #include "front/parse.h"
+#include "base/literal.h"
 #include "sema/defines.h"
 #include "sema/ruleset.h"
 

@@ -14,7 +14,10 @@
 #include "cli/options.h"
 #include "base/context.h"
 #include "cli/run.h"
-#include "bpf/emit.h"
+#include "bpf/blob.h"
+#include "bpf/listing.h"
+#include "bpf/cheader.h"
+#include "bpf/action.h"
 #include "sema/ruleset.h"
 #include "cli/stats.h"
 #include "sysfence.h"
@@ -389,7 +392,7 @@ static int run_disasm(int argc, char **argv) {
   if (rc >= 0) return rc;
   char why[256];
   int valid = sf_bpf_validate(prog, n, why, sizeof why) == 0;
-  sf_emit_asm(prog, n, arch, stdout);
+  sf_write_asm(prog, n, arch, stdout);
   if (!valid) fprintf(stderr, "%s: error: invalid seccomp filter: %s\n", o.input, why);
   free(prog);
   return valid ? EXIT_OK : EXIT_POLICY;

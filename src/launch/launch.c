@@ -16,7 +16,8 @@
 
 #include "arch/arch.h"
 #include "bpf/bpf.h"
-#include "bpf/emit.h"
+#include "bpf/listing.h"
+#include "bpf/action.h"
 #include "sysfence.h"
 
 int sf_launch_split(int argc, char **argv) {

@@ -18,7 +18,8 @@
 #include "arch/arch.h"
 #include "bpf/bpf.h"
 #include "config.h"
-#include "bpf/emit.h"
+#include "bpf/blob.h"
+#include "bpf/listing.h"
 #include "launch/launch.h"
 #include "sysfence.h"
 
@@ -211,7 +212,7 @@ static int load(const options *o, struct sock_fprog *prog) {
 static int dry_run(const options *o, const struct sock_fprog *prog) {
   const sf_arch *arch = sf_arch_host();
   if (!arch) return fail("no syscall table for this host: cannot list the filter");
-  if (sf_emit_asm(prog->filter, prog->len, arch, stdout) != 0 || fflush(stdout) != 0)
+  if (sf_write_asm(prog->filter, prog->len, arch, stdout) != 0 || fflush(stdout) != 0)
     return fail("cannot write the listing: %s", strerror(errno));
   /* The command is not looked up: its name stands for the path. */
   char verdict[64] = "skipped (--no-preflight)", fdname[32];

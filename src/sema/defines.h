@@ -19,13 +19,6 @@ typedef struct sf_define {
 /* The constant the pid of the sandboxed process goes by. */
 #define SF_PID_CONSTANT "SYSFENCE_PID"
 
-/* A number as the policy language writes it: decimal, 0x hex, 0b binary,
- * 0 octal, with an optional '-' (64-bit two's complement of a magnitude
- * up to 2^63).  0, or -1 if S is not such a number. */
-int sf_literal_parse(const char *s, uint64_t *value, int *negative);
-/* An unsigned literal (no sign): 0, or -1. */
-int sf_literal_parse_unsigned(const char *s, uint64_t *value);
-
 /* The run-time constant NAME of CTX, or NULL. */
 const sf_define *sf_define_find(const struct sysfence_ctx *ctx, const char *name);
 /* Free CTX's run-time constants. */

@@ -17,6 +17,7 @@
 #include "arch/arch.h"
 #include "front/ast.h"
 #include "bpf/bpf.h"
+#include "bpf/action.h"
 #include "base/context.h"
 #include "sema/defines.h"
 #include "base/diag.h"
@@ -279,8 +280,6 @@ static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
 }
 
 static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
-  static const char *const names[] = {"ALLOW", "LOG", "KILL", "KILL_PROCESS",
-                                      "USER_NOTIF", "ERRNO", "TRAP", "TRACE"};
   uint32_t base = 0;
   int has_value = 0;
   switch (a->kind) {
@@ -303,7 +302,7 @@ static int resolve_action(rstate *st, const ast_action *a, uint32_t *out) {
   if (value > 0xffff) {
     sf_error(st->ctx, vloc,
              "%s value %s is out of range: seccomp keeps 16 bits (0..65535)",
-             names[a->kind], fmt_dec(st, value, negative));
+             sf_action_name(base), fmt_dec(st, value, negative));
     return -1;
   }
   if (a->kind == AST_ACT_ERRNO && value > 4095)
