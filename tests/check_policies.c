@@ -36,6 +36,7 @@
 #include "bpf/bpf.h"
 #include "base/context.h"
 #include "front/parse.h"
+#include "oracle/eval.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
 #include "testutil.h"

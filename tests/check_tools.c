@@ -14,6 +14,7 @@
 #include "bpf/blob.h"
 #include "cli/call.h"
 #include "base/context.h"
+#include "oracle/eval.h"
 #include "sema/ruleset.h"
 #include "cli/stats.h"
 #include "sysfence.h"

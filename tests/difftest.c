@@ -27,6 +27,7 @@
 #include "codegen/program.h"
 #include "base/context.h"
 #include "front/parse.h"
+#include "oracle/eval.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "oracle/eval.h"
 #include "sema/ruleset.h"
 
 struct sysfence_ctx;

@@ -4,7 +4,7 @@
  * the generated programs to it. */
 #include <stddef.h>
 
-#include "sema/ruleset.h"
+#include "oracle/eval.h"
 
 static uint64_t mask_bits(int bits) {
   return bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);

@@ -1,8 +1,8 @@
 /* ruleset.h - the resolved policy for one target architecture: for every
  * syscall number that has rules, the rules in priority order (USE expanded,
  * names, constants and arguments resolved, widths applied).  This is what
- * the policy means; code generation and the reference evaluator both read
- * it. */
+ * the policy means; code generation and the reference evaluator
+ * (src/oracle/eval.h) both read it. */
 #ifndef SF_RULESET_H
 #define SF_RULESET_H
 
@@ -68,18 +68,5 @@ typedef struct sf_ruleset {
 /* Resolve FILE for the context's architecture.  NULL on errors (recorded
  * as diagnostics); warnings are recorded as well. */
 sf_ruleset *sf_resolve(struct sysfence_ctx *ctx, const struct ast_file *file);
-
-/* The reference semantics: the action the policy gives a call, and the
- * rule that decided it (NULL for the default or bad-arch action). */
-typedef struct sf_call {
-  uint32_t nr, arch;
-  uint64_t args[SF_MAX_ARGS];
-} sf_call;
-uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_call *call,
-                           const sf_rule **why);
-int sf_cond_eval(const sf_cond *c, const uint64_t args[SF_MAX_ARGS]);
-/* Does L OP R hold (unsigned 64-bit)? */
-int sf_cmp_holds(cmp_op op, uint64_t l, uint64_t r);
-uint64_t sf_val_eval(const sf_val *v, const uint64_t args[SF_MAX_ARGS]);
 
 #endif
