@@ -74,7 +74,7 @@ static const char *first_error(void) {
 }
 
 static void fillers(size_t n) {
-  for (size_t i = 0; i < n; i++) sf_emit(b, BPF_LDX | BPF_IMM, (uint32_t)i);
+  for (size_t i = 0; i < n; i++) sf_builder_op(b, BPF_LDX | BPF_IMM, (uint32_t)i);
 }
 
 static uint32_t run_nr(uint32_t nr) {
@@ -90,14 +90,14 @@ static void assert_valid(void) {
 
 START_TEST(builder_labels) {
   sf_label kill = sf_label_new(b), allow = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 59, kill, SF_NO_LABEL);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 0, allow, kill);
-  sf_emit_ja(b, kill); /* unreachable, but encodable */
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 59, kill, SF_NO_LABEL);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 0, allow, kill);
+  sf_builder_ja(b, kill); /* unreachable, but encodable */
   sf_label_place(b, allow);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   sf_label_place(b, kill);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
   ck_assert_uint_eq(sf_builder_size(b), 6);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, 6);
@@ -116,10 +116,10 @@ END_TEST
 
 START_TEST(builder_two_labels_one_place) {
   sf_label a = sf_label_new(b), c = sf_label_new(b);
-  sf_emit_jump(b, BPF_JMP | BPF_JSET | BPF_K, 1, a, c);
+  sf_builder_jump(b, BPF_JMP | BPF_JSET | BPF_K, 1, a, c);
   sf_label_place(b, a);
   sf_label_place(b, c);
-  sf_emit(b, BPF_RET | BPF_A, 0);
+  sf_builder_op(b, BPF_RET | BPF_A, 0);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, 2);
   ck_assert_uint_eq(out[0].jt, 0);
@@ -130,12 +130,12 @@ END_TEST
 /* jeq at 1; jt goes DIST instructions past the jump. */
 static void far_jt(size_t dist) {
   sf_label far = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, far, SF_NO_LABEL);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, far, SF_NO_LABEL);
   fillers(dist - 1);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
   sf_label_place(b, far);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
 }
 
 START_TEST(builder_distance_255_fits) {
@@ -168,14 +168,14 @@ END_TEST
 /* Both targets far: two trampolines (or one when they are the same). */
 START_TEST(builder_trampoline_both) {
   sf_label t = sf_label_new(b), f = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, f);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, f);
   fillers(300);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
   sf_label_place(b, t);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   sf_label_place(b, f);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ERRNO | 1);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ERRNO | 1);
   size_t n = sf_builder_size(b);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, n + 2);
@@ -191,11 +191,11 @@ END_TEST
 
 START_TEST(builder_trampoline_shared) {
   sf_label t = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, t);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, t);
   fillers(300);
   sf_label_place(b, t);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   size_t n = sf_builder_size(b);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, n + 1);
@@ -209,15 +209,15 @@ END_TEST
  * as well. */
 START_TEST(builder_trampoline_pushes_other) {
   sf_label t = sf_label_new(b), f = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, f);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 7, t, f);
   fillers(254);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS);
   sf_label_place(b, f); /* 255 past the jump */
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ERRNO | 2);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ERRNO | 2);
   fillers(50);
   sf_label_place(b, t);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   size_t n = sf_builder_size(b);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, n + 2);
@@ -231,16 +231,16 @@ END_TEST
  * trampoline: then A needs one too. */
 START_TEST(builder_trampoline_cascade) {
   sf_label ta = sf_label_new(b), tb = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, ta, SF_NO_LABEL); /* A @1 */
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 2, tb, SF_NO_LABEL); /* B @2 */
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, ta, SF_NO_LABEL); /* A @1 */
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 2, tb, SF_NO_LABEL); /* B @2 */
   fillers(253);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS); /* @256 */
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_KILL_PROCESS); /* @256 */
   sf_label_place(b, ta);                            /* @257: 255 past A */
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ERRNO | 1);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ERRNO | 1);
   fillers(300);
   sf_label_place(b, tb);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ERRNO | 2);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ERRNO | 2);
   size_t n = sf_builder_size(b);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, n + 2);
@@ -299,17 +299,17 @@ static uint32_t sym_run(const sym *p, uint32_t nr) {
 
 static void build_sym(const sym *p, size_t n, sf_label *at) {
   for (size_t i = 0; i < n; i++) at[i] = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
   for (size_t i = 0; i < n; i++) {
     sf_label_place(b, at[i]);
     switch (p[i].kind) {
     case 0:
-      sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, p[i].k, at[p[i].jt],
+      sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, p[i].k, at[p[i].jt],
                    p[i].jf == i + 1 ? SF_NO_LABEL : at[p[i].jf]);
       break;
-    case 1: sf_emit(b, BPF_LDX | BPF_IMM, 0); break;
-    case 2: sf_emit(b, BPF_RET | BPF_K, p[i].k); break;
-    default: sf_emit_ja(b, at[p[i].jt]); break;
+    case 1: sf_builder_op(b, BPF_LDX | BPF_IMM, 0); break;
+    case 2: sf_builder_op(b, BPF_RET | BPF_K, p[i].k); break;
+    default: sf_builder_ja(b, at[p[i].jt]); break;
     }
   }
 }
@@ -331,7 +331,7 @@ END_TEST
 
 START_TEST(builder_limit_exact) {
   fillers(SF_BPF_MAXINSNS - 1);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   ck_assert_int_eq(finish(), 0);
   ck_assert_uint_eq(out_len, SF_BPF_MAXINSNS);
 }
@@ -339,7 +339,7 @@ END_TEST
 
 START_TEST(builder_limit_exceeded) {
   fillers(SF_BPF_MAXINSNS);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   ck_assert_int_eq(finish(), -1);
   ck_assert_ptr_null(out);
   ck_assert_str_eq(first_error(), "the program has 4097 instructions; the "
@@ -351,12 +351,12 @@ END_TEST
 /* Under the limit before trampolines, over it after. */
 START_TEST(builder_limit_after_trampolines) {
   sf_label end = sf_label_new(b);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
   for (int i = 0; i < 200; i++)
-    sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)i, end, SF_NO_LABEL);
+    sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)i, end, SF_NO_LABEL);
   fillers(SF_BPF_MAXINSNS - 210);
   sf_label_place(b, end);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   ck_assert_uint_le(sf_builder_size(b), SF_BPF_MAXINSNS);
   ck_assert_int_eq(finish(), -1);
   const char *msg = first_error();
@@ -373,10 +373,10 @@ START_TEST(builder_huge_fast) {
   clock_t start = clock();
   sf_label end = sf_label_new(b);
   for (int i = 0; i < N / 2; i++)
-    sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)i, end, SF_NO_LABEL);
+    sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)i, end, SF_NO_LABEL);
   fillers(N / 2);
   sf_label_place(b, end);
-  sf_emit(b, BPF_RET | BPF_K, SF_RET_ALLOW);
+  sf_builder_op(b, BPF_RET | BPF_K, SF_RET_ALLOW);
   ck_assert_int_eq(finish(), -1);
   ck_assert_str_eq(first_error(), "the program has 100001 instructions; the "
                                   "kernel's limit is 4096 (BPF_MAXINSNS)");
@@ -386,8 +386,8 @@ END_TEST
 
 START_TEST(builder_unplaced_label) {
   sf_label l = sf_label_new(b);
-  sf_emit_ja(b, l);
-  sf_emit(b, BPF_RET | BPF_K, 0);
+  sf_builder_ja(b, l);
+  sf_builder_op(b, BPF_RET | BPF_K, 0);
   ck_assert_int_eq(finish(), -1);
   ck_assert_ptr_nonnull(strstr(first_error(), "internal error"));
   ck_assert_ptr_nonnull(strstr(first_error(), "never placed"));
@@ -397,9 +397,9 @@ END_TEST
 START_TEST(builder_backward_jump) {
   sf_label l = sf_label_new(b);
   sf_label_place(b, l);
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, 0);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, l, SF_NO_LABEL);
-  sf_emit(b, BPF_RET | BPF_K, 0);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, l, SF_NO_LABEL);
+  sf_builder_op(b, BPF_RET | BPF_K, 0);
   ck_assert_int_eq(finish(), -1);
   ck_assert_ptr_nonnull(strstr(first_error(), "internal error"));
   ck_assert_ptr_nonnull(strstr(first_error(), "backwards"));
@@ -408,8 +408,8 @@ END_TEST
 
 START_TEST(builder_jump_past_end) {
   sf_label l = sf_label_new(b);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, l, SF_NO_LABEL);
-  sf_emit(b, BPF_RET | BPF_K, 0);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, 1, l, SF_NO_LABEL);
+  sf_builder_op(b, BPF_RET | BPF_K, 0);
   sf_label_place(b, l);
   ck_assert_int_eq(finish(), -1);
   ck_assert_ptr_nonnull(strstr(first_error(), "internal error"));
@@ -419,9 +419,9 @@ END_TEST
 START_TEST(builder_label_placed_twice) {
   sf_label l = sf_label_new(b);
   sf_label_place(b, l);
-  sf_emit(b, BPF_RET | BPF_K, 0);
+  sf_builder_op(b, BPF_RET | BPF_K, 0);
   sf_label_place(b, l);
-  sf_emit(b, BPF_RET | BPF_K, 0);
+  sf_builder_op(b, BPF_RET | BPF_K, 0);
   ck_assert_int_eq(finish(), -1);
   ck_assert_ptr_nonnull(strstr(first_error(), "internal error"));
 }

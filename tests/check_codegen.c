@@ -244,7 +244,7 @@ static size_t n_calls; /* calls compared, for the summary */
 
 /* Run CALL through the program and the reference; fail loudly on any
  * difference. */
-static void check_call(const sf_ruleset *rs, prog p, const sf_call *call) {
+static void check_call(const sf_ruleset *rs, prog p, const sf_query *call) {
   sf_seccomp_data d;
   memset(&d, 0, sizeof d);
   d.nr = call->nr;
@@ -265,8 +265,8 @@ static void check_call(const sf_ruleset *rs, prog p, const sf_call *call) {
   ck_abort_msg("mismatch for nr %#x: bpf %s, reference %s", call->nr, a, b);
 }
 
-static sf_call call_of(const sf_ruleset *rs, uint32_t nr) {
-  sf_call c;
+static sf_query call_of(const sf_ruleset *rs, uint32_t nr) {
+  sf_query c;
   memset(&c, 0, sizeof c);
   c.nr = nr;
   c.arch = rs->arch->audit_arch;
@@ -283,7 +283,7 @@ static const uint32_t boundary_nrs[] = {
 /* Every number 0..600, the boundaries, each syscall of RS and its
  * neighbours, and a foreign arch; all with ARGS. */
 static void sweep_numbers(const sf_ruleset *rs, prog p, const uint64_t *args) {
-  sf_call c = call_of(rs, 0);
+  sf_query c = call_of(rs, 0);
   if (args) memcpy(c.args, args, sizeof c.args);
   for (uint32_t nr = 0; nr <= 600; nr++) {
     c.nr = nr;
@@ -368,7 +368,7 @@ START_TEST(test_foreign_abi) {
     rs_rule(rs_sys(&b, 0xffffffffu), NULL, ERRNO(9));
     prog p = compile_ok(b.rs);
     sweep_numbers(b.rs, p, NULL);
-    sf_call c = call_of(b.rs, 0);
+    sf_query c = call_of(b.rs, 0);
     for (uint32_t nr = base; nr < base + 600; nr++) {
       c.nr = nr;
       check_call(b.rs, p, &c);
@@ -413,7 +413,7 @@ START_TEST(test_many_syscalls_far_jumps) {
     uint64_t args[6] = {a0, 0, 0, 0, 0, 0};
     sweep_numbers(b.rs, p, args);
   }
-  sf_call c = call_of(b.rs, 0);
+  sf_query c = call_of(b.rs, 0);
   for (uint32_t i = 0; i < 400; i++) {
     c.nr = 2 * i;
     c.args[0] = i;
@@ -507,7 +507,7 @@ static void fuzz_args(const sf_ruleset *rs, prog p, int rounds) {
   uint64_t vals[MAX_INTERESTING];
   size_t nv = interesting_values(rs, vals);
   for (size_t i = 0; i <= rs->n_sys; i++) {
-    sf_call c = call_of(rs, i < rs->n_sys ? rs->sys[i].nr : 12345);
+    sf_query c = call_of(rs, i < rs->n_sys ? rs->sys[i].nr : 12345);
     for (int r = 0; r < rounds; r++) {
       for (int a = 0; a < SF_MAX_ARGS; a++) {
         uint32_t pick = rnd_below(8);
@@ -817,7 +817,7 @@ START_TEST(test_random_rulesets) {
     prog p = compile_ok(rs);
     fuzz_args(rs, p, 40);
     /* Numbers: each syscall +-1, boundaries, a foreign arch. */
-    sf_call c = call_of(rs, 0);
+    sf_query c = call_of(rs, 0);
     for (size_t k = 0; k < N_BOUNDARY; k++) {
       c.nr = boundary_nrs[k];
       check_call(rs, p, &c);
@@ -916,7 +916,7 @@ START_TEST(test_random_value_sets) {
       uint64_t vals[MAX_INTERESTING];
       size_t nv = interesting_values(rs, vals);
       for (size_t k = 0; k < rs->n_sys; k++) {
-        sf_call c = call_of(rs, rs->sys[k].nr);
+        sf_query c = call_of(rs, rs->sys[k].nr);
         for (size_t v = 0; v < nv; v++) {
           for (int a = 0; a < SF_MAX_ARGS; a++) c.args[a] = vals[v];
           check_call(rs, p, &c);

@@ -349,7 +349,7 @@ START_TEST(docker_equivalent_to_corpus) {
       for (size_t k = 0; k <= n_vals; k++) {
         /* k == n_vals: all-zero arguments; else the value in arg 0 (socket
          * family, personality, clone flags) and, shifted, in arg 1. */
-        sf_call call = {.nr = nrs[i], .arch = arches[a]};
+        sf_query call = {.nr = nrs[i], .arch = arches[a]};
         if (k < n_vals) {
           call.args[0] = vals[k];
           call.args[1] = vals[(k + 7) % n_vals];

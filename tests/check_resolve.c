@@ -129,7 +129,7 @@ static uint32_t decide(const sf_ruleset *rs, const char *name, uint64_t a0,
                        uint64_t a1, uint64_t a2, uint64_t a3) {
   const sf_syscall *s = sf_syscall_by_name(rs->arch, name);
   ck_assert_ptr_nonnull(s);
-  sf_call c = {s->nr, rs->arch->audit_arch, {a0, a1, a2, a3, 0, 0}};
+  sf_query c = {s->nr, rs->arch->audit_arch, {a0, a1, a2, a3, 0, 0}};
   return sf_ruleset_decide(rs, &c, NULL);
 }
 

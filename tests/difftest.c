@@ -943,7 +943,7 @@ static uint32_t rule_nr(const dfile *f, const drule *r) {
 }
 
 /* 1 and *action set if an entry list decides the call. */
-static int eval_entries(const dfile *f, const dentry *es, int n, const sf_call *c,
+static int eval_entries(const dfile *f, const dentry *es, int n, const sf_query *c,
                         uint32_t *action, int depth) {
   for (int i = 0; i < n; i++) {
     const dentry *e = &es[i];
@@ -965,7 +965,7 @@ static int eval_entries(const dfile *f, const dentry *es, int n, const sf_call *
   return 0;
 }
 
-static uint32_t tree_decide(const dfile *f, const sf_call *c) {
+static uint32_t tree_decide(const dfile *f, const sf_query *c) {
   if (c->arch != f->arch->audit_arch || sf_arch_nr_is_foreign(f->arch, c->nr))
     return f->bad_arch;
   uint32_t a;
@@ -1041,7 +1041,7 @@ static compiled compile_text(sysfence_ctx *ctx, const dfile *f, const char *text
 
 #define DIFF_O0_DISAGREES 0xdeadbeefU
 
-static uint32_t sim_decide(const compiled *c, const sf_call *call) {
+static uint32_t sim_decide(const compiled *c, const sf_query *call) {
   sf_seccomp_data d;
   memset(&d, 0, sizeof d);
   d.nr = call->nr;
@@ -1355,7 +1355,7 @@ typedef struct run {
 
 /* Does CHECK still fail for F (text printed from F) and CALL?  Fills the
  * two actions or outcomes (as text) when it does. */
-static int still_fails(run *R, const dfile *f, const sf_call *call, int check,
+static int still_fails(run *R, const dfile *f, const sf_query *call, int check,
                        char *a_txt, char *b_txt, size_t n) {
   char *text = print_file(f);
   compiled c = compile_text(R->mctx, f, text);
@@ -1547,7 +1547,7 @@ static int mutate(dfile *f, int k) {
   return 0;
 }
 
-static void report(run *R, const char *where, const dfile *orig, const sf_call *orig_call,
+static void report(run *R, const char *where, const dfile *orig, const sf_query *orig_call,
                    int check) {
   R->st->differences += check != CHK_COMPILE;
   if (check == CHK_COMPILE) R->st->unexpected_errors++;
@@ -1561,7 +1561,7 @@ static void report(run *R, const char *where, const dfile *orig, const sf_call *
   dfile *cur = malloc(sizeof *cur), *tmp = malloc(sizeof *tmp);
   if (!cur || !tmp) abort();
   memcpy(cur, orig, sizeof *cur);
-  sf_call call = *orig_call;
+  sf_query call = *orig_call;
   char a[4096], b[4096], bad[64];
   char *orig_text = print_file(orig);
   int attempts = 0;
@@ -1644,7 +1644,7 @@ typedef struct target {
   int failed;         /* stop after the first difference of a program */
 } target;
 
-static void one_case(run *R, target *t, const sf_call *call) {
+static void one_case(run *R, target *t, const sf_query *call) {
   if (t->failed) return;
   R->st->cases++;
   uint32_t want = sf_ruleset_decide(t->c->rs, call, NULL);
@@ -1675,7 +1675,7 @@ static void one_case(run *R, target *t, const sf_call *call) {
 static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
   const sf_ruleset *rs = t->c->rs;
   const sf_arch *arch = rs->arch;
-  sf_call c;
+  sf_query c;
   memset(&c, 0, sizeof c);
   c.arch = arch->audit_arch;
   if (one_in(r, 2)) random_args(r, vals, c.args);
@@ -1720,7 +1720,7 @@ static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
 /* Arguments: for every syscall with conditional rules, PER random vectors. */
 static void arg_calls(run *R, target *t, rng *r, const valset *vals, int per) {
   const sf_ruleset *rs = t->c->rs;
-  sf_call c;
+  sf_query c;
   memset(&c, 0, sizeof c);
   c.arch = rs->arch->audit_arch;
   for (size_t i = 0; i < rs->n_sys; i++) {
@@ -1742,7 +1742,7 @@ static void kernel_calls(run *R, target *t, rng *r, const valset *vals, int n) {
     return;
   }
   for (int i = 0; i < n && R->st->kernel_cases < R->o->kernel_cases && !t->failed; i++) {
-    sf_call c;
+    sf_query c;
     memset(&c, 0, sizeof c);
     c.arch = t->c->rs->arch->audit_arch;
     size_t ki = below(r, N_KERNEL_NRS);
@@ -1802,7 +1802,7 @@ static void random_policy(run *R, uint64_t index, dfile *f) {
     return;
   }
   if (c.status != C_OK) {
-    sf_call none;
+    sf_query none;
     memset(&none, 0, sizeof none);
     report(R, where, f, &none, CHK_COMPILE);
     return;

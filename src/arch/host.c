@@ -1,4 +1,4 @@
-/* exec_arch.c - the architecture lookups sysfence-exec needs, over the
+/* host.c - the architecture lookups sysfence-exec needs, over the
  * host's table alone.  The loader only ever applies host filters, and its
  * --dry-run listing names syscalls with the host's numbers; linking arch.c
  * would pull in every architecture's table (about 1.5 MB).  The generated

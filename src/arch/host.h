@@ -1,8 +1,8 @@
-/* host_arch.h - the host's ABI, chosen by the compiler's predefined macros:
+/* host.h - the host's ABI, chosen by the compiler's predefined macros:
  * SF_HOST_NAME is its name in the tables ("x86_64", ...) and SF_HOST_TABLE
  * the identifier of its sf_arch in syscalls_gen.c (arch_x86_64, ...).  Both
  * are undefined on a host sysfence has no table for.  arch.c uses the name;
- * exec_arch.c (sysfence-exec) the table, to link in that one table only. */
+ * host.c (sysfence-exec) the table, to link in that one table only. */
 #ifndef SF_HOST_ARCH_H
 #define SF_HOST_ARCH_H
 

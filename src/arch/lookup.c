@@ -1,4 +1,4 @@
-/* arch_nr.c - syscall by number.  A file of its own because the loader
+/* lookup.c - syscall by number.  A file of its own because the loader
  * (sysfence-exec) needs it without the rest of arch.c, which would pull in
  * every architecture's table. */
 #include "arch/arch.h"

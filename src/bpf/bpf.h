@@ -40,12 +40,12 @@ sf_label sf_label_new(sf_builder *b);
 /* Place LABEL at the next instruction emitted. */
 void sf_label_place(sf_builder *b, sf_label label);
 /* Straight-line instruction (loads, stores, ALU, RET, misc). */
-void sf_emit(sf_builder *b, uint16_t code, uint32_t k);
+void sf_builder_op(sf_builder *b, uint16_t code, uint32_t k);
 /* Conditional jump: JEQ/JGT/JGE/JSET with K or X. */
-void sf_emit_jump(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
+void sf_builder_jump(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
                   sf_label jf);
 /* Unconditional jump. */
-void sf_emit_ja(sf_builder *b, sf_label target);
+void sf_builder_ja(sf_builder *b, sf_label target);
 /* Number of instructions emitted so far (before trampolines). */
 size_t sf_builder_size(const sf_builder *b);
 /* Longest path, in instructions, from instruction FROM (an index as

@@ -90,16 +90,16 @@ static void append(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
   b->insns[b->n++] = (binsn){code, k, jt, jf};
 }
 
-void sf_emit(sf_builder *b, uint16_t code, uint32_t k) {
+void sf_builder_op(sf_builder *b, uint16_t code, uint32_t k) {
   append(b, code, k, SF_NO_LABEL, SF_NO_LABEL);
 }
 
-void sf_emit_jump(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
+void sf_builder_jump(sf_builder *b, uint16_t code, uint32_t k, sf_label jt,
                   sf_label jf) {
   append(b, code, k, jt, jf);
 }
 
-void sf_emit_ja(sf_builder *b, sf_label target) {
+void sf_builder_ja(sf_builder *b, sf_label target) {
   append(b, BPF_JMP | BPF_JA, 0, target, SF_NO_LABEL);
 }
 

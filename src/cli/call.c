@@ -234,7 +234,7 @@ int sf_call_parse(const char *text, const sf_arch *target, const ast_file *defs,
 
 /* ---- explaining a decision ----------------------------------------------- */
 
-uint32_t sf_call_explain(const sf_ruleset *rs, const sf_call *call, char *why,
+uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
                          size_t why_size) {
   const sf_rule *rule;
   uint32_t action = sf_ruleset_decide(rs, call, &rule);

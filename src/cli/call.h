@@ -26,7 +26,7 @@ struct sysfence_ctx;
 struct ast_file;
 
 typedef struct sf_call_spec {
-  sf_call call;          /* nr, arch (AUDIT_ARCH) and args */
+  sf_query call;          /* nr, arch (AUDIT_ARCH) and args */
   const sf_arch *abi;    /* the table the syscall was looked up in */
   const char *name;      /* syscall name, or NULL when given as a number */
 } sf_call_spec;
@@ -46,7 +46,7 @@ int sf_define_lookup(const struct ast_file *file, const char *name,
 
 /* The reference decision for CALL and why, as "(policy:12:5: rule for
  * openat)", "(default action)" or "(bad architecture)" into WHY. */
-uint32_t sf_call_explain(const sf_ruleset *rs, const sf_call *call, char *why,
+uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
                          size_t why_size);
 
 #endif

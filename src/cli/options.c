@@ -1,4 +1,4 @@
-/* cli.c - options shared by the sysfence commands (see cli.h). */
+/* options.c - options shared by the sysfence commands (see options.h). */
 #include "cli/options.h"
 
 #include <errno.h>

@@ -57,10 +57,10 @@ static sf_label cg_ret_label(sf_cg *cg, uint32_t action) {
   return r->label;
 }
 
-void sf_cg_emit_rets(sf_cg *cg) {
+void sf_cg_place_rets(sf_cg *cg) {
   for (size_t i = 0; i < cg->n_rets; i++) {
     sf_label_place(cg->b, cg->rets[i].label);
-    sf_emit(cg->b, BPF_RET | BPF_K, cg->rets[i].action);
+    sf_builder_op(cg->b, BPF_RET | BPF_K, cg->rets[i].action);
   }
 }
 
@@ -108,13 +108,13 @@ static void cg_jump(sf_cg *cg, uint16_t code, uint32_t k, sf_label jt,
                     sf_label jf) {
   note(cg, jt);
   note(cg, jf);
-  sf_emit_jump(cg->b, code, k, jt, jf);
+  sf_builder_jump(cg->b, code, k, jt, jf);
   if (jt != SF_NO_LABEL && jf != SF_NO_LABEL) cg->a_word = A_UNREACHED;
 }
 
 static void cg_ja(sf_cg *cg, sf_label target) {
   note(cg, target);
-  sf_emit_ja(cg->b, target);
+  sf_builder_ja(cg->b, target);
   cg->a_word = A_UNREACHED;
 }
 
@@ -128,13 +128,13 @@ static void cg_place(sf_cg *cg, sf_label label) {
 /* A = the 32-bit word at OFF of seccomp_data. */
 static void cg_load(sf_cg *cg, uint32_t off) {
   if (cg->opt > 0 && cg->a_word == (int)off) return;
-  sf_emit(cg->b, BPF_LD | BPF_W | BPF_ABS, off);
+  sf_builder_op(cg->b, BPF_LD | BPF_W | BPF_ABS, off);
   cg->a_word = (int)off;
 }
 
 /* Any other straight-line instruction; those that change A forget it. */
 static void cg_op(sf_cg *cg, uint16_t code, uint32_t k) {
-  sf_emit(cg->b, code, k);
+  sf_builder_op(cg->b, code, k);
   uint16_t cls = BPF_CLASS(code);
   if (cls == BPF_LD || cls == BPF_ALU ||
       (cls == BPF_MISC && BPF_MISCOP(code) == BPF_TXA))
@@ -260,14 +260,14 @@ static int half_need(const sf_val *v, int hi) {
 
 /* ---- emitting halves ------------------------------------------------- */
 
-static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot);
+static void gen_half(sf_cg *cg, const sf_val *v, int hi, int slot);
 
-static void emit_alu(sf_cg *cg, val_kind kind, uint16_t src, uint32_t k) {
+static void gen_alu(sf_cg *cg, val_kind kind, uint16_t src, uint32_t k) {
   cg_op(cg, BPF_ALU | (kind == VAL_AND ? BPF_AND : BPF_OR) | src, k);
 }
 
 /* A = V's half with constant K applied by V->kind's operator. */
-static void emit_with_const(sf_cg *cg, val_kind kind, const sf_val *v, int hi,
+static void gen_with_const(sf_cg *cg, val_kind kind, const sf_val *v, int hi,
                             uint32_t k, int slot) {
   if (kind == VAL_AND && v->kind == VAL_ARG && v->bits == 16 && !hi) {
     /* Fold the 16-bit truncation into the mask. */
@@ -275,29 +275,29 @@ static void emit_with_const(sf_cg *cg, val_kind kind, const sf_val *v, int hi,
     cg_op(cg, BPF_ALU | BPF_AND | BPF_K, k & 0xffffu);
     return;
   }
-  emit_half(cg, v, hi, slot);
+  gen_half(cg, v, hi, slot);
   if ((kind == VAL_AND && k == 0xffffffffu) || (kind == VAL_OR && k == 0))
     return; /* identity */
-  emit_alu(cg, kind, BPF_K, k);
+  gen_alu(cg, kind, BPF_K, k);
 }
 
 /* Bring two non-constant halves into A and X using scratch words from
  * SLOT up.  A half that is simple can be computed last without disturbing
  * X; when neither is, the costlier one goes first and waits in M[SLOT].
  * Returns the side now in A (0: L, 1: R); the other is in X. */
-static int emit_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
+static int gen_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
                      int slot) {
   int sl = half_simple(l, hi), sr = half_simple(r, hi);
   if (sl) { /* R (anything) first, then L into A */
-    emit_half(cg, r, hi, slot);
+    gen_half(cg, r, hi, slot);
     cg_op(cg, BPF_MISC | BPF_TAX, 0);
-    emit_half(cg, l, hi, slot);
+    gen_half(cg, l, hi, slot);
     return 0;
   }
   if (sr) {
-    emit_half(cg, l, hi, slot);
+    gen_half(cg, l, hi, slot);
     cg_op(cg, BPF_MISC | BPF_TAX, 0);
-    emit_half(cg, r, hi, slot);
+    gen_half(cg, r, hi, slot);
     return 1;
   }
   if (slot >= SF_BPF_MEMWORDS) { /* sf_decision_make checked: internal */
@@ -305,15 +305,15 @@ static int emit_pair(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
     return 0;
   }
   int r_first = half_need(r, hi) > half_need(l, hi);
-  emit_half(cg, r_first ? r : l, hi, slot);
+  gen_half(cg, r_first ? r : l, hi, slot);
   cg_op(cg, BPF_ST, (uint32_t)slot);
-  emit_half(cg, r_first ? l : r, hi, slot + 1);
+  gen_half(cg, r_first ? l : r, hi, slot + 1);
   cg_op(cg, BPF_LDX | BPF_MEM, (uint32_t)slot);
   return r_first ? 0 : 1;
 }
 
 /* A = the half of V (not constant-folded by the caller necessarily). */
-static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot) {
+static void gen_half(sf_cg *cg, const sf_val *v, int hi, int slot) {
   uint32_t k;
   if (half_const(v, hi, &k)) {
     cg_op(cg, BPF_LD | BPF_IMM, k);
@@ -331,12 +331,12 @@ static void emit_half(sf_cg *cg, const sf_val *v, int hi, int slot) {
   case VAL_AND:
   case VAL_OR:
     if (half_const(v->lhs, hi, &k)) {
-      emit_with_const(cg, v->kind, v->rhs, hi, k, slot);
+      gen_with_const(cg, v->kind, v->rhs, hi, k, slot);
     } else if (half_const(v->rhs, hi, &k)) {
-      emit_with_const(cg, v->kind, v->lhs, hi, k, slot);
+      gen_with_const(cg, v->kind, v->lhs, hi, k, slot);
     } else {
-      emit_pair(cg, v->lhs, v->rhs, hi, slot); /* commutative: order moot */
-      emit_alu(cg, v->kind, BPF_X, 0);
+      gen_pair(cg, v->lhs, v->rhs, hi, slot); /* commutative: order moot */
+      gen_alu(cg, v->kind, BPF_X, 0);
     }
     return;
   }
@@ -381,13 +381,13 @@ static sf_label merge(sf_label a, sf_label b) {
   return CONFLICT;
 }
 
-static void emit_ja_unless_next(sf_cg *cg, sf_label target, sf_label next) {
+static void gen_ja_unless_next(sf_cg *cg, sf_label target, sf_label next) {
   if (target != next) cg_ja(cg, target);
 }
 
 /* Emit the branch with A = left word and the right word in K (X_SRC 0)
  * or X.  T is pruned and has at least two distinct targets. */
-static void emit_tri_jumps(sf_cg *cg, tri t, uint16_t src, uint32_t k) {
+static void gen_tri_jumps(sf_cg *cg, tri t, uint16_t src, uint32_t k) {
   sf_label a, b;
   /* {eq} vs {gt, lt} */
   if ((b = merge(t.gt, t.lt)) != CONFLICT && t.eq != NO_TARGET && b != NO_TARGET) {
@@ -435,7 +435,7 @@ static int try_jset(sf_cg *cg, tri t, const sf_val *l, uint32_t k, int hi,
     cg_load(cg, sf_arg_lo_offset(cg->rs->arch, y->arg));
     m &= 0xffffu; /* nonzero: else the half would have folded to 0 */
   } else {
-    emit_half(cg, y, hi, slot);
+    gen_half(cg, y, hi, slot);
   }
   cg_jump(cg, BPF_JMP | BPF_JSET | BPF_K, m, set, clear);
   return 1;
@@ -456,7 +456,7 @@ static void emit_word3(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
   t = tri_prune(t, l, r, hi);
   sf_label one = tri_single(t);
   if (one != NO_TARGET) {
-    emit_ja_unless_next(cg, one, next);
+    gen_ja_unless_next(cg, one, next);
     return;
   }
   if (half_const(l, hi, &k)) { /* put the constant on the right */
@@ -467,12 +467,12 @@ static void emit_word3(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
   }
   if (half_const(r, hi, &k)) {
     if (try_jset(cg, t, l, k, hi, 0)) return;
-    emit_half(cg, l, hi, 0);
-    emit_tri_jumps(cg, t, BPF_K, k);
+    gen_half(cg, l, hi, 0);
+    gen_tri_jumps(cg, t, BPF_K, k);
     return;
   }
-  if (emit_pair(cg, l, r, hi, 0) == 1) t = tri_swap(t); /* A holds R */
-  emit_tri_jumps(cg, t, BPF_X, 0);
+  if (gen_pair(cg, l, r, hi, 0) == 1) t = tri_swap(t); /* A holds R */
+  gen_tri_jumps(cg, t, BPF_X, 0);
 }
 
 /* ---- comparisons and conditions ----------------------------------- */
@@ -534,7 +534,7 @@ static int cond_value(const sf_cond *c) {
   return -1;
 }
 
-static void emit_cmp(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
+static void gen_cmp(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
                      sf_label next) {
   tri lo = tri_of(c->op, t, f);
   if (c->width == 32) {
@@ -552,11 +552,11 @@ static void emit_cmp(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
 }
 
 /* Control goes to T if C holds, else to F.  NEXT: see emit_word3. */
-static void emit_cond(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
+static void gen_cond(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
                       sf_label next) {
   int v = cond_value(c);
   if (v >= 0) {
-    emit_ja_unless_next(cg, v ? t : f, next);
+    gen_ja_unless_next(cg, v ? t : f, next);
     return;
   }
   switch (c->kind) {
@@ -564,28 +564,28 @@ static void emit_cond(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
   case COND_FALSE: /* constant: handled above */
     return;
   case COND_NOT:
-    emit_cond(cg, c->a, f, t, next);
+    gen_cond(cg, c->a, f, t, next);
     return;
   case COND_AND:
   case COND_OR: {
     int is_and = c->kind == COND_AND;
     /* A constant operand here is the neutral one (else v >= 0). */
     if (cond_value(c->a) >= 0) {
-      emit_cond(cg, c->b, t, f, next);
+      gen_cond(cg, c->b, t, f, next);
       return;
     }
     if (cond_value(c->b) >= 0) {
-      emit_cond(cg, c->a, t, f, next);
+      gen_cond(cg, c->a, t, f, next);
       return;
     }
     sf_label mid = sf_label_new(cg->b);
-    emit_cond(cg, c->a, is_and ? mid : t, is_and ? f : mid, mid);
+    gen_cond(cg, c->a, is_and ? mid : t, is_and ? f : mid, mid);
     cg_place(cg, mid);
-    emit_cond(cg, c->b, t, f, next);
+    gen_cond(cg, c->b, t, f, next);
     return;
   }
   case COND_CMP:
-    emit_cmp(cg, c, t, f, next);
+    gen_cmp(cg, c, t, f, next);
     return;
   }
 }
@@ -777,7 +777,7 @@ int sf_decision_equal(const sf_decision *a, const sf_decision *b) {
  * When every comparison of a syscall's rules is between the same 16- or
  * 32-bit argument and constants, the decision is a function of that one
  * word, constant on the intervals between the constants: it is emitted as
- * one load and a search over those intervals (tree.c), which may be a
+ * one load and a search over those intervals (search.c), which may be a
  * single JSET ({0, 8, 0x20000, 0x20008} is "no bit outside 0x20008"). */
 
 enum { VS_MAX_CONSTS = 64 };
@@ -866,7 +866,7 @@ static uint32_t vs_decide(const sf_decision *d, const vset *vs, uint32_t v) {
 
 /* Segments of D's function of the word, targets indexing *ACTIONS. */
 static size_t vs_segments(sf_cg *cg, const sf_decision *d, vset *vs,
-                          sf_tseg *seg, sf_label *labels) {
+                          sf_search_seg *seg, sf_label *labels) {
   vs->k[vs->nk++] = 0;
   qsort(vs->k, vs->nk, sizeof vs->k[0], cmp_u32);
   size_t n = 0, n_ids = 0;
@@ -881,40 +881,40 @@ static size_t vs_segments(sf_cg *cg, const sf_decision *d, vset *vs,
       labels[n_ids++] = cg_ret_label(cg, act);
     }
     if (n && seg[n - 1].target == (int)id) continue;
-    seg[n] = (sf_tseg){vs->k[i], (int)id, 1, 1};
+    seg[n] = (sf_search_seg){vs->k[i], (int)id, 1, 1};
     n++;
   }
   return n;
 }
 
 /* Emit D as a value set if it is one; returns 0 if it is not. */
-static int emit_value_set(sf_cg *cg, const sf_decision *d) {
+static int gen_value_set(sf_cg *cg, const sf_decision *d) {
   vset vs;
   vs.arg = -1;
   vs.nk = 0;
   for (size_t i = 0; i < d->n; i++)
     if (!vs_collect(d->rules[i]->cond, &vs)) return 0;
   if (vs.arg < 0) return 0;
-  sf_tseg seg[2 * VS_MAX_CONSTS + 1];
+  sf_search_seg seg[2 * VS_MAX_CONSTS + 1];
   sf_label labels[2 * VS_MAX_CONSTS + 1];
   size_t n = vs_segments(cg, d, &vs, seg, labels);
-  sf_tree tree;
-  sf_tree_opts opts = {0, 1};
-  if (sf_tree_build(cg->ctx, seg, n, &opts, &tree) != 0) {
+  sf_search tree;
+  sf_search_opts opts = {0, 1};
+  if (sf_search_build(cg->ctx, seg, n, &opts, &tree) != 0) {
     cg->failed = 1;
     return 1;
   }
   cg_load(cg, sf_arg_lo_offset(cg->rs->arch, vs.arg));
   if (vs.bits == 16) cg_op(cg, BPF_ALU | BPF_AND | BPF_K, 0xffffu);
-  sf_tree_emit(cg->b, &tree, labels);
+  sf_search_code(cg->b, &tree, labels);
   cg->a_word = A_UNREACHED;
   return 1;
 }
 
 /* ---- emitting decisions --------------------------------------------- */
 
-static void emit_decision(sf_cg *cg, const sf_decision *d) {
-  if (cg->opt > 0 && d->n > 0 && emit_value_set(cg, d)) return;
+static void gen_decision(sf_cg *cg, const sf_decision *d) {
+  if (cg->opt > 0 && d->n > 0 && gen_value_set(cg, d)) return;
   for (size_t i = 0; i < d->n; i++) {
     /* Trampolines only add: a program already too long stays so; stop
      * early rather than emit megabytes of code to refuse. */
@@ -925,23 +925,23 @@ static void emit_decision(sf_cg *cg, const sf_decision *d) {
     sf_label t = cg_ret_label(cg, d->rules[i]->action);
     int last = i + 1 == d->n;
     sf_label next = last ? NO_TARGET : sf_label_new(cg->b);
-    emit_cond(cg, d->rules[i]->cond, t,
+    gen_cond(cg, d->rules[i]->cond, t,
               last ? cg_ret_label(cg, d->final) : next, next);
     if (!last) cg_place(cg, next);
   }
   if (d->n == 0) cg_ja(cg, cg_ret_label(cg, d->final));
 }
 
-void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys) {
+void sf_code_rules(sf_cg *cg, const sf_sysrules *sys) {
   sf_decision d;
   if (sf_decision_make(cg, sys, &d) != 0) {
     cg->failed = 1;
     return;
   }
-  sf_emit_decision(cg, &d);
+  sf_code_decision(cg, &d);
 }
 
-void sf_emit_decision(sf_cg *cg, const sf_decision *d) {
+void sf_code_decision(sf_cg *cg, const sf_decision *d) {
   cg->a_word = A_UNKNOWN; /* A holds the syscall number */
-  emit_decision(cg, d);
+  gen_decision(cg, d);
 }

@@ -1,9 +1,9 @@
 /* decide.h - internal interface between decide.c (per-syscall decision
- * code) and dispatch.c (prologue, search over syscall numbers).
+ * code) and program.c (prologue, search over syscall numbers).
  *
  * A code generation session (sf_cg) carries the context for diagnostics
  * and allocation, the builder, and the table of shared RET instructions;
- * dispatch.c opens one per sf_codegen call. */
+ * program.c opens one per sf_codegen call. */
 #ifndef SF_DECIDE_H
 #define SF_DECIDE_H
 
@@ -55,9 +55,9 @@ void sf_cg_open(sf_cg *cg, struct sysfence_ctx *ctx, const sf_ruleset *rs,
 
 /* Emit the decision code for one syscall's rules (A holds nothing useful on
  * entry); every path ends in a RET or a jump to a shared RET. */
-void sf_gen_decision(sf_cg *cg, const sf_sysrules *sys);
+void sf_code_rules(sf_cg *cg, const sf_sysrules *sys);
 /* The same for a decision already made by sf_decision_make. */
-void sf_emit_decision(sf_cg *cg, const sf_decision *d);
+void sf_code_decision(sf_cg *cg, const sf_decision *d);
 /* Jump target for a RET of ACTION, shared across the program. */
 sf_label sf_ret_label(sf_cg *cg, uint32_t action);
 
@@ -70,6 +70,6 @@ int sf_decision_make(sf_cg *cg, const sf_sysrules *sys, sf_decision *out);
 uint64_t sf_decision_hash(const sf_decision *d);
 int sf_decision_equal(const sf_decision *a, const sf_decision *b);
 /* Place every shared RET requested so far (call last). */
-void sf_cg_emit_rets(sf_cg *cg);
+void sf_cg_place_rets(sf_cg *cg);
 
 #endif

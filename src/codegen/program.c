@@ -1,4 +1,4 @@
-/* dispatch.c - the whole program: architecture prologue, a search over
+/* program.c - the whole program: architecture prologue, a search over
  * syscall numbers, the decision blocks, and the shared RETs.
  *
  * Three steps, kept apart so each can be improved on its own:
@@ -149,7 +149,7 @@ static int is_single(const dispatch *dp, size_t i) {
   return i + 1 < dp->n_ranges && dp->ranges[i + 1].lo - dp->ranges[i].lo == 1;
 }
 
-static void emit_tree(dispatch *dp, size_t lo, size_t hi);
+static void gen_tree(dispatch *dp, size_t lo, size_t hi);
 
 /* The label to go to for numbers in ranges LO..HI: the target itself for
  * one range, else a fresh label for the subtree's node (placed when it is
@@ -161,30 +161,30 @@ static sf_label subtree_label(dispatch *dp, size_t lo, size_t hi) {
 
 /* Emit the search over ranges LO..HI (LO < HI): A holds the number, which
  * is known to lie in them. */
-static void emit_tree(dispatch *dp, size_t lo, size_t hi) {
+static void gen_tree(dispatch *dp, size_t lo, size_t hi) {
   sf_builder *b = dp->cg->b;
   const range *r = dp->ranges;
   /* One number between two ranges of the same behaviour: a single jeq. */
   if (hi - lo == 2 && target_equal(r[lo].t, r[hi].t) && is_single(dp, lo + 1)) {
-    sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, r[lo + 1].lo,
+    sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, r[lo + 1].lo,
                  target_label(dp, r[lo + 1].t), target_label(dp, r[lo].t));
     return;
   }
   size_t mid = lo + (hi - lo + 1) / 2; /* first range of the upper half */
   sf_label below = subtree_label(dp, lo, mid - 1);
   sf_label above = subtree_label(dp, mid, hi);
-  sf_emit_jump(b, BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, above, below);
+  sf_builder_jump(b, BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, above, below);
   if (mid - 1 > lo) {
     sf_label_place(b, below);
-    emit_tree(dp, lo, mid - 1);
+    gen_tree(dp, lo, mid - 1);
   }
   if (hi > mid) {
     sf_label_place(b, above);
-    emit_tree(dp, mid, hi);
+    gen_tree(dp, mid, hi);
   }
 }
 
-/* ---- step 3, optimized: a weighted search (tree.c) ------------------- */
+/* ---- step 3, optimized: a weighted search (search.c) ------------------- */
 
 enum {
   WEIGHT_SCALE = 4096, /* per real syscall; every range also weighs 1, so
@@ -250,17 +250,17 @@ static int block_height(dispatch *dp, size_t i) {
   if (!tmp) return TALL;
   sf_cg scratch;
   sf_cg_open(&scratch, cg->ctx, cg->rs, tmp);
-  sf_emit_decision(&scratch, &dp->blocks[i].d);
+  sf_code_decision(&scratch, &dp->blocks[i].d);
   size_t h = sf_builder_longest(tmp, 0);
   return scratch.failed || h > TALL ? TALL : (int)h;
 }
 
-/* Segments for tree.c: targets 0..n_blocks-1 are the blocks, then one id
+/* Segments for search.c: targets 0..n_blocks-1 are the blocks, then one id
  * per RET action in order of first appearance; LABELS gets their labels. */
-static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
+static sf_search_seg *make_segments(dispatch *dp, sf_label **labels) {
   sf_cg *cg = dp->cg;
   size_t n = dp->n_ranges, nb = dp->n_blocks;
-  sf_tseg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
+  sf_search_seg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
   int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
   *labels = sf_alloc(cg->ctx, (nb + n) * sizeof **labels);
   uint64_t *sw = syscall_weights(dp);
@@ -291,25 +291,25 @@ static sf_tseg *make_segments(dispatch *dp, sf_label **labels) {
   return seg;
 }
 
-static void emit_search(dispatch *dp) {
+static void gen_search(dispatch *dp) {
   sf_cg *cg = dp->cg;
   sf_label *labels;
-  sf_tseg *seg = make_segments(dp, &labels);
-  sf_tree tree;
+  sf_search_seg *seg = make_segments(dp, &labels);
+  sf_search tree;
   int depth = 1;
   while (((size_t)1 << depth) < dp->n_ranges) depth++;
   int slack = depth >= SLACK_MIN_DEPTH ? PATH_SLACK : 0;
-  sf_tree_opts opts = {depth + 1 + slack, 0};
-  if (!seg || sf_tree_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
+  sf_search_opts opts = {depth + 1 + slack, 0};
+  if (!seg || sf_search_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
     cg->failed = 1;
     return;
   }
-  sf_tree_emit(cg->b, &tree, labels);
+  sf_search_code(cg->b, &tree, labels);
 }
 
 /* ---- the program ------------------------------------------------------ */
 
-static void emit_program(dispatch *dp) {
+static void gen_program(dispatch *dp) {
   sf_cg *cg = dp->cg;
   sf_builder *b = cg->b;
   const sf_ruleset *rs = cg->rs;
@@ -319,26 +319,26 @@ static void emit_program(dispatch *dp) {
      * conditions: blocks need at least two ranges around them). */
     uint32_t action = dp->ranges[0].t.action;
     if (action != rs->bad_arch_action) {
-      sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
-      sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch,
+      sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+      sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch,
                    SF_NO_LABEL, sf_ret_label(cg, rs->bad_arch_action));
     }
-    sf_emit(b, BPF_RET | BPF_K, action);
-    sf_cg_emit_rets(cg);
+    sf_builder_op(b, BPF_RET | BPF_K, action);
+    sf_cg_place_rets(cg);
     return;
   }
 
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
-  sf_emit_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
                sf_ret_label(cg, rs->bad_arch_action));
-  sf_emit(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
-  if (cg->ctx->opt_level > 0) emit_search(dp);
-  else emit_tree(dp, 0, dp->n_ranges - 1);
+  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
+  if (cg->ctx->opt_level > 0) gen_search(dp);
+  else gen_tree(dp, 0, dp->n_ranges - 1);
   for (size_t i = 0; i < dp->n_blocks && !cg->too_long; i++) {
     sf_label_place(b, dp->blocks[i].label);
-    sf_emit_decision(cg, &dp->blocks[i].d);
+    sf_code_decision(cg, &dp->blocks[i].d);
   }
-  sf_cg_emit_rets(cg);
+  sf_cg_place_rets(cg);
 }
 
 int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
@@ -354,7 +354,7 @@ int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
   dp.cg = &cg;
   int rc = build_ranges(&dp);
   if (rc == 0) {
-    emit_program(&dp);
+    gen_program(&dp);
     if (cg.too_long && !cg.failed && !ctx->out_of_memory) {
       sf_error(ctx, (sf_loc){0}, "the program has over %zu instructions; the "
                "kernel's limit is %d (BPF_MAXINSNS)", sf_builder_size(b),

@@ -1,8 +1,8 @@
-/* codegen.h - the resolved rule set -> BPF.  decide.c generates the
- * per-syscall decision code (argument tests), dispatch.c the search over
+/* program.h - the resolved rule set -> BPF.  decide.c generates the
+ * per-syscall decision code (argument tests), program.c the search over
  * syscall numbers and the architecture prologue. */
-#ifndef SF_CODEGEN_H
-#define SF_CODEGEN_H
+#ifndef SF_PROGRAM_H
+#define SF_PROGRAM_H
 
 #include <linux/filter.h>
 #include <stddef.h>

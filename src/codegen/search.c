@@ -1,4 +1,4 @@
-/* tree.c - optimal (or nearly) search over key segments; see tree.h.
+/* search.c - optimal (or nearly) search over key segments; see search.h.
  *
  * Dynamic programming over intervals [i..j] of segments, as for optimal
  * alphabetic search trees: an interval is either one leaf, a chain of JEQ
@@ -37,13 +37,13 @@ typedef struct cell {
 
 typedef struct tb {
   struct sysfence_ctx *ctx;
-  const sf_tseg *s;
+  const sf_search_seg *s;
   size_t n;
   uint64_t *w;   /* effective weights (input + reweighting) */
   uint64_t *pre; /* prefix sums of w */
   size_t *alt;   /* alt[i]: last j with [i..j] alternating A s A ... */
   cell *t;       /* n x n, only i <= j used */
-  sf_tree *out;
+  sf_search *out;
   size_t cap;
   int failed;
 } tb;
@@ -148,11 +148,11 @@ static void run_dp(tb *b) {
 
 /* ---- the output tree ------------------------------------------------ */
 
-static int new_node(tb *b, sf_tn_kind kind, uint32_t k, int target) {
-  sf_tree *t = b->out;
+static int new_node(tb *b, sf_search_kind kind, uint32_t k, int target) {
+  sf_search *t = b->out;
   if (t->n == b->cap) {
     size_t cap = b->cap ? 2 * b->cap : 32;
-    sf_tnode *p = sf_alloc(b->ctx, cap * sizeof *p);
+    sf_search_node *p = sf_alloc(b->ctx, cap * sizeof *p);
     if (!p) {
       b->failed = 1;
       return 0;
@@ -161,7 +161,7 @@ static int new_node(tb *b, sf_tn_kind kind, uint32_t k, int target) {
     t->nodes = p;
     b->cap = cap;
   }
-  sf_tnode *nd = &t->nodes[t->n];
+  sf_search_node *nd = &t->nodes[t->n];
   nd->kind = kind;
   nd->k = k;
   nd->target = target;
@@ -170,7 +170,7 @@ static int new_node(tb *b, sf_tn_kind kind, uint32_t k, int target) {
 }
 
 static int leaf(tb *b, size_t i) {
-  return new_node(b, SF_TN_LEAF, 0, b->s[i].target);
+  return new_node(b, SF_SN_LEAF, 0, b->s[i].target);
 }
 
 static int make_chain(tb *b, size_t i, size_t j) {
@@ -178,7 +178,7 @@ static int make_chain(tb *b, size_t i, size_t j) {
   size_t m = chain_order(b, i, j, ord);
   int first = -1, prev = -1;
   for (size_t k = 0; k < m; k++) {
-    int nd = new_node(b, SF_TN_JEQ, b->s[ord[k]].lo, 0);
+    int nd = new_node(b, SF_SN_JEQ, b->s[ord[k]].lo, 0);
     int yes = leaf(b, ord[k]);
     if (b->failed) return 0;
     b->out->nodes[nd].yes = yes;
@@ -194,7 +194,7 @@ static int make_chain(tb *b, size_t i, size_t j) {
 }
 
 static int make_split(tb *b, size_t i, size_t j, size_t k, int (*sub)(tb *, size_t, size_t)) {
-  int nd = new_node(b, SF_TN_JGE, b->s[k].lo, 0);
+  int nd = new_node(b, SF_SN_JGE, b->s[k].lo, 0);
   int no = sub(b, i, k - 1);
   int yes = sub(b, k, j);
   if (b->failed) return 0;
@@ -229,10 +229,10 @@ static int make_balanced(tb *b, size_t i, size_t j) {
 
 /* Count the tests of the subtree at ND (at depth DEPTH) into t->tests and
  * its longest path, target code included, into *HEIGHT. */
-static void measure(sf_tree *t, int nd, int depth, const int *theight,
+static void measure(sf_search *t, int nd, int depth, const int *theight,
                     int *height) {
-  const sf_tnode *x = &t->nodes[nd];
-  if (x->kind == SF_TN_LEAF) {
+  const sf_search_node *x = &t->nodes[nd];
+  if (x->kind == SF_SN_LEAF) {
     int h = depth + theight[x->target];
     if (h > *height) *height = h;
     return;
@@ -243,15 +243,15 @@ static void measure(sf_tree *t, int nd, int depth, const int *theight,
 }
 
 /* Depth of the leaf reached by KEY. */
-static int key_depth(const sf_tree *t, uint32_t key) {
+static int key_depth(const sf_search *t, uint32_t key) {
   int d = 0, nd = t->root;
   for (;;) {
-    const sf_tnode *x = &t->nodes[nd];
+    const sf_search_node *x = &t->nodes[nd];
     int yes;
     switch (x->kind) {
-    case SF_TN_LEAF: return d;
-    case SF_TN_JGE: yes = key >= x->k; break;
-    case SF_TN_JEQ: yes = key == x->k; break;
+    case SF_SN_LEAF: return d;
+    case SF_SN_JGE: yes = key >= x->k; break;
+    case SF_SN_JEQ: yes = key == x->k; break;
     default: yes = (key & x->k) != 0; break;
     }
     nd = yes ? x->yes : x->no;
@@ -262,7 +262,7 @@ static int key_depth(const sf_tree *t, uint32_t key) {
 /* Expected cost and, per segment, whether its path is too long (its first
  * key stands for it: every key of a segment takes the same path unless a
  * chain or split cuts inside it, which the DP never does). */
-static int violations(tb *b, const sf_tree *t, int max_height,
+static int violations(tb *b, const sf_search *t, int max_height,
                       unsigned char *bad) {
   int any = 0, floor = 1;
   while (((size_t)1 << floor) < b->n) floor++; /* a balanced tree's depth */
@@ -329,14 +329,14 @@ static int make_jset(tb *b) {
         continue;
       uint32_t m;
       if (!submask_set(b, x, skip, &m)) continue;
-      int js = new_node(b, SF_TN_JSET, ~m, 0);
-      int ly = new_node(b, SF_TN_LEAF, 0, y), lx = new_node(b, SF_TN_LEAF, 0, x);
+      int js = new_node(b, SF_SN_JSET, ~m, 0);
+      int ly = new_node(b, SF_SN_LEAF, 0, y), lx = new_node(b, SF_SN_LEAF, 0, x);
       if (b->failed) return -1;
       b->out->nodes[js].yes = ly;
       b->out->nodes[js].no = lx;
       if (skip == b->n) return js;
-      int eq = new_node(b, SF_TN_JEQ, b->s[skip].lo, 0);
-      int lx2 = new_node(b, SF_TN_LEAF, 0, x);
+      int eq = new_node(b, SF_SN_JEQ, b->s[skip].lo, 0);
+      int lx2 = new_node(b, SF_SN_LEAF, 0, x);
       if (b->failed) return -1;
       b->out->nodes[eq].yes = lx2;
       b->out->nodes[eq].no = js;
@@ -359,7 +359,7 @@ static int build_once(tb *b) {
   return make_balanced(b, 0, b->n - 1);
 }
 
-static void finish(sf_tree *t, int root, const tb *b, const int *theight) {
+static void finish(sf_search *t, int root, const tb *b, const int *theight) {
   t->root = root;
   t->tests = 0;
   t->height = 0;
@@ -390,8 +390,8 @@ static int *target_heights(tb *b) {
   return h;
 }
 
-static int build_core(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
-                      const sf_tree_opts *opts, sf_tree *out) {
+static int build_core(struct sysfence_ctx *ctx, const sf_search_seg *segs, size_t n,
+                      const sf_search_opts *opts, sf_search *out) {
   tb b;
   memset(&b, 0, sizeof b);
   memset(out, 0, sizeof *out);
@@ -421,7 +421,7 @@ static int build_core(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
   finish(out, root, &b, theight);
 
   if (opts && opts->try_jset) {
-    sf_tree alt = *out;
+    sf_search alt = *out;
     size_t keep = out->n;
     int j = make_jset(&b);
     if (b.failed) return -1;
@@ -455,7 +455,7 @@ enum {
 };
 
 /* Cost, tests and height of T over the segments SEGS[0..N). */
-static void measure_on(sf_tree *t, const sf_tseg *segs, size_t n,
+static void measure_on(sf_search *t, const sf_search_seg *segs, size_t n,
                        const int *theight) {
   tb b;
   memset(&b, 0, sizeof b);
@@ -465,21 +465,21 @@ static void measure_on(sf_tree *t, const sf_tseg *segs, size_t n,
 }
 
 /* *OUT = the JEQs on KEYS[0..K) (to TARGETS) above SUB. */
-static int compose(struct sysfence_ctx *ctx, const sf_tree *sub,
+static int compose(struct sysfence_ctx *ctx, const sf_search *sub,
                    const uint32_t *keys, const int *targets, size_t k,
-                   sf_tree *out) {
+                   sf_search *out) {
   size_t n = sub->n + 2 * k;
-  sf_tnode *nd = sf_alloc(ctx, n * sizeof *nd);
+  sf_search_node *nd = sf_alloc(ctx, n * sizeof *nd);
   if (!nd) return -1;
   memcpy(nd, sub->nodes, sub->n * sizeof *nd);
   for (size_t i = 0; i < k; i++) {
-    sf_tnode *eq = &nd[sub->n + 2 * i], *lf = &nd[sub->n + 2 * i + 1];
-    eq->kind = SF_TN_JEQ;
+    sf_search_node *eq = &nd[sub->n + 2 * i], *lf = &nd[sub->n + 2 * i + 1];
+    eq->kind = SF_SN_JEQ;
     eq->k = keys[i];
     eq->target = 0;
     eq->yes = (int)(sub->n + 2 * i + 1);
     eq->no = i + 1 < k ? (int)(sub->n + 2 * i + 2) : sub->root;
-    lf->kind = SF_TN_LEAF;
+    lf->kind = SF_SN_LEAF;
     lf->k = 0;
     lf->target = targets[i];
     lf->yes = lf->no = -1;
@@ -491,28 +491,28 @@ static int compose(struct sysfence_ctx *ctx, const sf_tree *sub,
   return 0;
 }
 
-static int no_worse(const sf_tree *a, const sf_tree *b) {
+static int no_worse(const sf_search *a, const sf_search *b) {
   return a->cost <= b->cost && a->tests <= b->tests && a->height <= b->height &&
          (a->cost < b->cost || a->tests < b->tests);
 }
 
-static int peel_search(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
-                       const sf_tree_opts *opts, sf_tree *out) {
+static int peel_search(struct sysfence_ctx *ctx, const sf_search_seg *segs, size_t n,
+                       const sf_search_opts *opts, sf_search *out) {
   tb hb;
   memset(&hb, 0, sizeof hb);
   hb.ctx = ctx;
   hb.s = segs;
   hb.n = n;
   int *theight = target_heights(&hb);
-  sf_tseg *cur = sf_alloc(ctx, n * sizeof *cur);
-  sf_tseg *red = sf_alloc(ctx, n * sizeof *red);
+  sf_search_seg *cur = sf_alloc(ctx, n * sizeof *cur);
+  sf_search_seg *red = sf_alloc(ctx, n * sizeof *red);
   if (!theight || !cur || !red) return -1;
   memcpy(cur, segs, n * sizeof *cur);
   size_t m = n, k = 0;
   uint32_t keys[MAX_PEEL];
   int targets[MAX_PEEL];
   while (k < MAX_PEEL && m >= 5) {
-    sf_tree best = *out, cand, sub;
+    sf_search best = *out, cand, sub;
     size_t bp = 0;
     for (size_t p = 1; p + 1 < m; p++) {
       if (cur[p + 1].lo - cur[p].lo != 1 ||
@@ -522,7 +522,7 @@ static int peel_search(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
       memcpy(red, cur, p * sizeof *red);
       memcpy(red + p, cur + p + 2, (m - p - 2) * sizeof *red);
       red[p - 1].weight += cur[p + 1].weight;
-      sf_tree_opts so = {0, opts ? opts->try_jset : 0};
+      sf_search_opts so = {0, opts ? opts->try_jset : 0};
       if (opts && opts->max_height > 0)
         so.max_height = opts->max_height - (int)k - 1 > 1
                             ? opts->max_height - (int)k - 1 : 1;
@@ -548,8 +548,8 @@ static int peel_search(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
   return 0;
 }
 
-int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
-                  const sf_tree_opts *opts, sf_tree *out) {
+int sf_search_build(struct sysfence_ctx *ctx, const sf_search_seg *segs, size_t n,
+                  const sf_search_opts *opts, sf_search *out) {
   if (build_core(ctx, segs, n, opts, out) != 0) return -1;
   if (n < 5 || n > PEEL_LIMIT) return 0;
   return peel_search(ctx, segs, n, opts, out);
@@ -557,33 +557,33 @@ int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
 
 /* ---- emission ------------------------------------------------------- */
 
-static void emit_node(sf_builder *b, const sf_tree *t, int nd, sf_label self,
+static void gen_node(sf_builder *b, const sf_search *t, int nd, sf_label self,
                       const sf_label *labels);
 
-static sf_label node_label(sf_builder *b, const sf_tree *t, int nd,
+static sf_label node_label(sf_builder *b, const sf_search *t, int nd,
                            const sf_label *labels) {
-  const sf_tnode *x = &t->nodes[nd];
-  return x->kind == SF_TN_LEAF ? labels[x->target] : sf_label_new(b);
+  const sf_search_node *x = &t->nodes[nd];
+  return x->kind == SF_SN_LEAF ? labels[x->target] : sf_label_new(b);
 }
 
-static void emit_node(sf_builder *b, const sf_tree *t, int nd, sf_label self,
+static void gen_node(sf_builder *b, const sf_search *t, int nd, sf_label self,
                       const sf_label *labels) {
-  static const uint16_t op[] = {[SF_TN_JGE] = BPF_JGE, [SF_TN_JEQ] = BPF_JEQ,
-                                [SF_TN_JSET] = BPF_JSET};
-  const sf_tnode *x = &t->nodes[nd];
+  static const uint16_t op[] = {[SF_SN_JGE] = BPF_JGE, [SF_SN_JEQ] = BPF_JEQ,
+                                [SF_SN_JSET] = BPF_JSET};
+  const sf_search_node *x = &t->nodes[nd];
   if (self != SF_NO_LABEL) sf_label_place(b, self);
   sf_label yes = node_label(b, t, x->yes, labels);
   sf_label no = node_label(b, t, x->no, labels);
-  sf_emit_jump(b, BPF_JMP | op[x->kind] | BPF_K, x->k, yes, no);
-  if (t->nodes[x->no].kind != SF_TN_LEAF) emit_node(b, t, x->no, no, labels);
-  if (t->nodes[x->yes].kind != SF_TN_LEAF) emit_node(b, t, x->yes, yes, labels);
+  sf_builder_jump(b, BPF_JMP | op[x->kind] | BPF_K, x->k, yes, no);
+  if (t->nodes[x->no].kind != SF_SN_LEAF) gen_node(b, t, x->no, no, labels);
+  if (t->nodes[x->yes].kind != SF_SN_LEAF) gen_node(b, t, x->yes, yes, labels);
 }
 
-void sf_tree_emit(sf_builder *b, const sf_tree *t, const sf_label *labels) {
-  const sf_tnode *r = &t->nodes[t->root];
-  if (r->kind == SF_TN_LEAF) {
-    sf_emit_ja(b, labels[r->target]);
+void sf_search_code(sf_builder *b, const sf_search *t, const sf_label *labels) {
+  const sf_search_node *r = &t->nodes[t->root];
+  if (r->kind == SF_SN_LEAF) {
+    sf_builder_ja(b, labels[r->target]);
     return;
   }
-  emit_node(b, t, t->root, SF_NO_LABEL, labels);
+  gen_node(b, t, t->root, SF_NO_LABEL, labels);
 }

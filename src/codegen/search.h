@@ -1,4 +1,4 @@
-/* tree.h - the search over a partition of the 32-bit key space: the syscall
+/* search.h - the search over a partition of the 32-bit key space: the syscall
  * number dispatch, and the value sets of one argument word.
  *
  * The input is a sequence of segments (maximal ranges of equal behaviour,
@@ -9,8 +9,8 @@
  * it, within a bound on the longest path: JGE splits, JEQ tests that let
  * the two ranges around an isolated key merge, and (for value sets with two
  * outcomes) one JSET when a set is 0 plus every combination of its bits. */
-#ifndef SF_TREE_H
-#define SF_TREE_H
+#ifndef SF_SEARCH_H
+#define SF_SEARCH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,48 +19,48 @@
 
 struct sysfence_ctx;
 
-typedef struct sf_tseg {
+typedef struct sf_search_seg {
   uint32_t lo;     /* first key; the segment ends before the next one's lo
                       (the last one at 0xffffffff) */
   int target;      /* caller's id, >= 0 */
   uint64_t weight; /* relative lookup frequency; 0 allowed */
   int height;      /* longest path through the target's own code */
-} sf_tseg;
+} sf_search_seg;
 
-typedef enum { SF_TN_LEAF, SF_TN_JGE, SF_TN_JEQ, SF_TN_JSET } sf_tn_kind;
+typedef enum { SF_SN_LEAF, SF_SN_JGE, SF_SN_JEQ, SF_SN_JSET } sf_search_kind;
 
 /* A node: LEAF goes to `target`; the tests go to `yes` when key >= k,
  * key == k, or key & k != 0, else to `no` (node indexes). */
-typedef struct sf_tnode {
-  sf_tn_kind kind;
+typedef struct sf_search_node {
+  sf_search_kind kind;
   uint32_t k;
   int target;
   int yes, no;
-} sf_tnode;
+} sf_search_node;
 
-typedef struct sf_tree {
-  sf_tnode *nodes;
+typedef struct sf_search {
+  sf_search_node *nodes;
   size_t n;
   int root;
   uint64_t cost;  /* sum of weight x tests on the way */
   size_t tests;   /* number of test nodes (instructions) */
   int height;     /* longest path: tests + the target's height */
-} sf_tree;
+} sf_search;
 
-/* Options of sf_tree_build. */
-typedef struct sf_tree_opts {
+/* Options of sf_search_build. */
+typedef struct sf_search_opts {
   int max_height; /* bound on the longest path (tests + target height);
                      0: none.  Best effort: the shallowest tree found is
                      returned when the bound cannot be met. */
   int try_jset;   /* consider one JSET for two-outcome value sets */
-} sf_tree_opts;
+} sf_search_opts;
 
 /* Build the search for SEGS[0..N) (N >= 1) in the context's arena.
  * Deterministic.  Returns 0, or -1 when out of memory. */
-int sf_tree_build(struct sysfence_ctx *ctx, const sf_tseg *segs, size_t n,
-                  const sf_tree_opts *opts, sf_tree *out);
+int sf_search_build(struct sysfence_ctx *ctx, const sf_search_seg *segs, size_t n,
+                  const sf_search_opts *opts, sf_search *out);
 
 /* Emit TREE with A holding the key: leaves jump to LABELS[target]. */
-void sf_tree_emit(sf_builder *b, const sf_tree *tree, const sf_label *labels);
+void sf_search_code(sf_builder *b, const sf_search *tree, const sf_label *labels);
 
 #endif

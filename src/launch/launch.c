@@ -1,5 +1,5 @@
 /* launch.c - installing a filter and running a command under it, for
- * sysfence-exec (src/exec.c) and 'sysfence run' (src/run.c): finding the
+ * sysfence-exec (src/loader) and 'sysfence run' (src/cli/run.c): finding the
  * command, the preflight (the filter run in the simulator on the execve
  * that will start it), installing, exec'ing. */
 #include "launch/launch.h"

@@ -1,4 +1,4 @@
-/* exec.c - sysfence-exec, the loader: read a raw seccomp filter, check it,
+/* sysfence-exec.c - the loader: read a raw seccomp filter, check it,
  * install it and exec a command under it.  No compiler is linked in: only
  * the validator, the blob decoder, the simulator (for the preflight) and
  * the listing (for --dry-run), with the host's syscall table.  Fails

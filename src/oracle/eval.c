@@ -59,7 +59,7 @@ static const sf_sysrules *find_sys(const sf_ruleset *rs, uint32_t nr) {
   return NULL;
 }
 
-uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_call *call,
+uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
                            const sf_rule **why) {
   if (why) *why = NULL;
   /* A foreign architecture, or the other ABI's numbers under the same

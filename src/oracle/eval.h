@@ -10,11 +10,11 @@
 
 /* The reference semantics: the action the policy gives a call, and the
  * rule that decided it (NULL for the default or bad-arch action). */
-typedef struct sf_call {
+typedef struct sf_query {
   uint32_t nr, arch;
   uint64_t args[SF_MAX_ARGS];
-} sf_call;
-uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_call *call,
+} sf_query;
+uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
                            const sf_rule **why);
 int sf_cond_eval(const sf_cond *c, const uint64_t args[SF_MAX_ARGS]);
 /* Does L OP R hold (unsigned 64-bit)? */
