@@ -1,7 +1,6 @@
 /* arch.c - looking up architectures and syscalls in the generated tables
- * (syscalls_gen.c). */
+ * (src/arch/tables/, tools/gen-syscalls.py). */
 #include "arch/arch.h"
-#include "arch/host.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -40,14 +39,6 @@ const sf_arch *sf_arch_by_name(const char *name) {
   for (size_t i = 0; i < sf_gen_n_arches; i++)
     if (strcasecmp(name, sf_gen_arches[i]->name) == 0) return sf_gen_arches[i];
   return NULL;
-}
-
-const sf_arch *sf_arch_host(void) {
-#ifdef SF_HOST_NAME
-  return sf_arch_by_name(SF_HOST_NAME);
-#else
-  return NULL;
-#endif
 }
 
 /* ---- syscalls ------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /* arch.h - architectures and their syscall tables (the tables themselves
- * are generated into syscalls_gen.c by tools/gen-syscalls.py). */
+ * are generated into src/arch/tables/ by tools/gen-syscalls.py, one file
+ * per table). */
 #ifndef SF_ARCH_H
 #define SF_ARCH_H
 
@@ -45,6 +46,7 @@ typedef struct sf_arch {
 const sf_arch *const *sf_arch_all(size_t *n);
 /* By name, case-insensitive, with aliases (amd64, x86, i686, arm64, ...). */
 const sf_arch *sf_arch_by_name(const char *name);
+/* The host's table (host.c), NULL where sysfence has none. */
 const sf_arch *sf_arch_host(void);
 
 /* Lookup by userspace name; then by Kafel's kernel-internal alias
@@ -64,7 +66,7 @@ enum { SF_OFF_NR = 0, SF_OFF_ARCH = 4, SF_OFF_IP = 8, SF_OFF_ARGS = 16 };
 uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg);
 uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg);
 
-/* The generated tables (syscalls_gen.c, tools/gen-syscalls.py): all
+/* The generated index (src/arch/tables/index.c): all
  * architectures, and every syscall and argument name (aliases included) of
  * every architecture sorted by strcmp. */
 extern const sf_arch *const sf_gen_arches[];

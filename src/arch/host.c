@@ -1,12 +1,9 @@
-/* host.c - the architecture lookups sysfence-exec needs, over the
- * host's table alone.  The loader only ever applies host filters, and its
- * --dry-run listing names syscalls with the host's numbers; linking arch.c
- * would pull in every architecture's table (about 1.5 MB).  The generated
- * file is included here so its tables are visible; the loader is linked
- * with --gc-sections, which drops the tables nothing refers to. */
-#include "arch/syscalls_gen.c"
-
+/* host.c - the host's own table (the one ABI a loader installs filters
+ * for).  It names that table's symbol alone, so a program that links the
+ * tables as an archive (sysfence-exec) gets this one table and no other. */
+#include "arch/arch.h"
 #include "arch/host.h"
+#include "arch/tables/tables.h"
 
 const sf_arch *sf_arch_host(void) {
 #ifdef SF_HOST_TABLE
