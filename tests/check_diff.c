@@ -16,6 +16,12 @@
 enum { RANDOM_CASES = 200000, KERNEL_CASES = 300 };
 #define SEED 0x5eedd1ff7e57ULL
 
+/* The kernel comparison did not run: say why (difftest.c found out). */
+static void kernel_not_compared(const char *test, const dt_stats *st) {
+  if (tu_under_valgrind()) tu_skip_no_seccomp(test);
+  else tu_skip(test, "%s", st->kernel_skip_why);
+}
+
 START_TEST(test_corpus) {
   TU_NEED_CORPUS("test_corpus");
   dt_options o;
@@ -32,8 +38,7 @@ START_TEST(test_corpus) {
   ck_assert_uint_ge(st.corpus_files, 40);
   ck_assert_uint_ge(st.corpus_programs, st.corpus_files);
   ck_assert_uint_gt(st.corpus_cases, 100000);
-  if (st.kernel_skipped)
-    tu_skip("test_corpus (kernel comparison)", "%s", st.kernel_skip_why);
+  if (st.kernel_skipped) kernel_not_compared("test_corpus (kernel comparison)", &st);
 }
 END_TEST
 
@@ -54,7 +59,7 @@ START_TEST(test_random) {
   /* Mostly valid, mostly compiling policies. */
   ck_assert_uint_ge(st.compiled * 10, st.policies * 9);
   if (st.kernel_skipped)
-    tu_skip("test_random (kernel comparison)", "%s", st.kernel_skip_why);
+    kernel_not_compared("test_random (kernel comparison)", &st);
   else
     ck_assert_uint_ge(st.kernel_cases, KERNEL_CASES);
 }

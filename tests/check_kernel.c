@@ -1136,10 +1136,9 @@ static Suite *kernel_suite(void) {
 }
 
 int main(void) {
+  /* (no CONFIG_SECCOMP_FILTER, or a sandbox forbids it) */
   if (!tu_seccomp_available())
-    tu_skip_program("seccomp filters cannot be installed here (no "
-                    "CONFIG_SECCOMP_FILTER, or a sandbox forbids it): the kernel "
-                    "end-to-end tests did not run");
+    tu_skip_program_no_seccomp("the kernel end-to-end tests did not run");
   /* The children die by SIGSYS on purpose: no core files. */
   struct rlimit nocore = {0, 0};
   setrlimit(RLIMIT_CORE, &nocore);

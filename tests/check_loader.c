@@ -24,10 +24,10 @@
 static int seccomp_ok;
 
 /* Tests that install a filter return early where the kernel cannot. */
-#define NEED_SECCOMP()                                                         \
+#define NEED_SECCOMP(test)                                                     \
   do {                                                                         \
     if (!seccomp_ok) {                                                         \
-      tu_skip(__func__, "seccomp filters cannot be installed here");           \
+      tu_skip_no_seccomp(test);                                                \
       return;                                                                  \
     }                                                                          \
   } while (0)
@@ -134,7 +134,7 @@ static void expect(const tu_result *r, int status, const char *what) {
 /* ---- the loader ---------------------------------------------------------- */
 
 START_TEST(loader_runs_allowed_command) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("loader_runs_allowed_command");
   char *dir = tu_tmpdir();
   char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
   tu_result r = ld(blob, "--", "/bin/true", NULL);
@@ -157,7 +157,7 @@ START_TEST(loader_runs_allowed_command) {
 END_TEST
 
 START_TEST(loader_denies_syscall) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("loader_denies_syscall");
   if (!have("uname")) {
     tu_skip("loader_denies_syscall", "no uname command");
     return;
@@ -279,7 +279,7 @@ START_TEST(loader_fails_closed) {
 END_TEST
 
 START_TEST(loader_command_errors) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("loader_command_errors");
   char *dir = tu_tmpdir();
   char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
   tu_result r = ld(blob, "--", "sysfence-no-such-command", NULL);
@@ -315,7 +315,7 @@ START_TEST(loader_command_errors) {
 END_TEST
 
 START_TEST(loader_fd_and_stdin) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("loader_fd_and_stdin");
   if (!have("uname")) {
     tu_skip("loader_fd_and_stdin", "no uname command");
     return;
@@ -384,7 +384,7 @@ START_TEST(loader_dry_run) {
 END_TEST
 
 START_TEST(loader_flags) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("loader_flags");
   char *dir = tu_tmpdir();
   char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
   const char *flags[] = {"--tsync", "--log", "--spec-allow"};
@@ -511,8 +511,7 @@ START_TEST(run_behaves_like_loader) {
     free(top);
     free(sub);
   } else {
-    tu_skip("run_behaves_like_loader (the parts that install filters)",
-            "seccomp filters cannot be installed here");
+    tu_skip_no_seccomp("run_behaves_like_loader (the parts that install filters)");
   }
   /* Fails closed. */
   char *bad = tu_write(dir, "bad.policy", "ALLOW { opneat } DEFAULT KILL\n");
@@ -645,7 +644,7 @@ END_TEST
 /* ---- the example and the man pages --------------------------------------- */
 
 START_TEST(embed_example) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("embed_example");
   tu_result r = sh("'%s/examples/embed'", BUILDDIR);
   expect(&r, 0, "examples/embed");
   ck_assert_msg(strstr(r.out, "sum of squares 1..1000 = 333833500\n") &&
@@ -734,7 +733,7 @@ static char *quick_start_command(void) {
  * a folder laid out as an in-tree build is (src/ from the build, policies/
  * from the sources), which also keeps the blob it writes out of the build. */
 START_TEST(readme_quick_start) {
-  NEED_SECCOMP();
+  NEED_SECCOMP("readme_quick_start");
   if (!have("python3")) {
     tu_skip("readme_quick_start", "no python3 (install the python3 package)");
     return;

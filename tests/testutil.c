@@ -88,6 +88,26 @@ void tu_not_applicable(const char *test, const char *fmt, ...) {
   va_end(ap);
 }
 
+int tu_under_valgrind(void) {
+  const char *p = getenv("LD_PRELOAD");
+  return p && strstr(p, "vgpreload") != NULL;
+}
+
+#define NO_SECCOMP "seccomp filters cannot be installed here"
+#define VALGRIND_NO_SECCOMP "valgrind does not implement seccomp(2)"
+
+void tu_skip_no_seccomp(const char *test) {
+  if (tu_under_valgrind()) tu_not_applicable(test, VALGRIND_NO_SECCOMP);
+  else tu_skip(test, NO_SECCOMP);
+}
+
+void tu_skip_program_no_seccomp(const char *what) {
+  if (!tu_under_valgrind()) tu_skip_program(NO_SECCOMP ": %s", what);
+  fprintf(stderr, "%s: NOT APPLICABLE: " VALGRIND_NO_SECCOMP ": %s\n",
+          program_name(), what);
+  exit(77);
+}
+
 int tu_have_corpus(void) {
   struct stat st;
   return stat(SHARED_DIR "/corpus", &st) == 0 && S_ISDIR(st.st_mode);

@@ -35,12 +35,23 @@ void tu_skip(const char *test, const char *fmt, ...)
  * SKIP); with SYSFENCE_REQUIRE_ALL=1, exit status 1. */
 _Noreturn void tu_skip_program(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-/* A check that does not apply to this build at all (an instrumented
- * build: what it measures is not there to measure), as opposed to one the
- * machine cannot run: "PROGRAM: TEST: NOT APPLICABLE: REASON", listed
- * apart, and never a failure, SYSFENCE_REQUIRE_ALL or not. */
+/* A check that cannot apply to this build or run at all (an instrumented
+ * build, or valgrind: what it needs or measures is not there), as opposed
+ * to one the machine cannot run: "PROGRAM: TEST: NOT APPLICABLE: REASON",
+ * listed apart, and never a failure, SYSFENCE_REQUIRE_ALL or not. */
 void tu_not_applicable(const char *test, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Running under valgrind (make check-valgrind)?  Valgrind does not
+ * implement seccomp(2): checks that install a filter do not apply to such
+ * a run. */
+int tu_under_valgrind(void);
+/* For a check that needs seccomp where tu_seccomp_available() said no:
+ * not applicable under valgrind, else a skip. */
+void tu_skip_no_seccomp(const char *test);
+/* The same for a whole program (exit status 77, or 1 for a skip under
+ * SYSFENCE_REQUIRE_ALL=1); WHAT says what did not run. */
+_Noreturn void tu_skip_program_no_seccomp(const char *what);
 
 /* Is the shared corpus (SHARED_DIR/corpus, ./configure --with-shared) there? */
 int tu_have_corpus(void);
