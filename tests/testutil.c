@@ -35,6 +35,7 @@ static int require_all(void) {
 
 /* One write(2) per line: Check runs each test in a child of its own, and
  * their lines must not interleave in the log that check-local reads. */
+__attribute__((format(printf, 3, 0)))
 static void say_line(const char *test, const char *kind, const char *fmt,
                      va_list ap) {
   char reason[1024], line[1400];
