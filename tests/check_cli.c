@@ -1131,7 +1131,7 @@ END_TEST
  * a rule on it lets the command signal itself and nothing else. */
 START_TEST(cli_run_sysfence_pid) {
   if (!tu_seccomp_available()) {
-    fprintf(stderr, "\n*** cli_run_sysfence_pid: no seccomp: SKIPPED ***\n\n");
+    tu_skip_no_seccomp("cli_run_sysfence_pid");
     return;
   }
   pid_t victim = fork();

@@ -394,7 +394,7 @@ START_TEST(loader_preflight_wrong_arch) {
     tu_result_free(&r);
     free(marker);
   } else {
-    fprintf(stderr, "loader_preflight_wrong_arch: SKIPPED the --no-preflight part\n");
+    tu_skip_no_seccomp("loader_preflight_wrong_arch (--no-preflight)");
   }
   free(blob);
   tu_rmtree(dir);
@@ -442,7 +442,7 @@ START_TEST(loader_preflight_actions) {
     tu_result_free(&r);
     free(marker);
   } else {
-    fprintf(stderr, "loader_preflight_actions: SKIPPED running under LOG\n");
+    tu_skip_no_seccomp("loader_preflight_actions (LOG)");
   }
   free(deny);
   free(logged);
@@ -479,7 +479,7 @@ START_TEST(run_preflight) {
     ck_assert_msg(strstr(r.err, "Operation not permitted") != NULL, "stderr: %s", r.err);
     tu_result_free(&r);
   } else {
-    fprintf(stderr, "run_preflight: SKIPPED the --no-preflight part\n");
+    tu_skip_no_seccomp("run_preflight (--no-preflight)");
   }
   free(allow);
   free(kill);
@@ -523,9 +523,9 @@ static void one_execve(const char *dir, const char *filter, int run) {
 }
 
 START_TEST(loader_single_execve) {
-  NEED_SECCOMP();
+  NEED_SECCOMP(__func__);
   if (!have("strace")) {
-    fprintf(stderr, "\n*** loader_single_execve: SKIPPED: strace is not installed ***\n\n");
+    tu_skip("loader_single_execve", "strace is not installed");
     return;
   }
   char *dir = tu_tmpdir();
@@ -534,7 +534,7 @@ START_TEST(loader_single_execve) {
   int traced = r.exited && r.status == 0;
   tu_result_free(&r);
   if (!traced) {
-    fprintf(stderr, "\n*** loader_single_execve: SKIPPED: strace cannot trace here ***\n\n");
+    tu_skip("loader_single_execve", "strace cannot trace here");
     tu_rmtree(dir);
     free(dir);
     return;
@@ -560,7 +560,7 @@ END_TEST
  * cannot be executed is reported (126) when nothing better is found, and
  * an executable without "#!" is run by /bin/sh. */
 START_TEST(loader_path_search) {
-  NEED_SECCOMP();
+  NEED_SECCOMP(__func__);
   char *dir = tu_tmpdir();
   char *blob = compile_blob(dir, "allow.bpf", ALLOW_ALL);
   char *here = tu_write(dir, "sf-here", "#!/bin/sh\necho \"here $0 $1\"\n");

@@ -1438,14 +1438,14 @@ static int recipe_child(void *arg) {
 
 static int bwrap_recipe_usable(void) {
   if (access("/usr/bin/bwrap", X_OK) != 0) {
-    skip_loudly("sandbox_bubblewrap", "/usr/bin/bwrap missing (install bubblewrap)");
+    tu_skip("sandbox_bubblewrap", "%s", "/usr/bin/bwrap missing (install bubblewrap)");
     return 0;
   }
   char buf[32];
   ssize_t a = readlink("/lib", buf, sizeof buf - 1);
   ssize_t b = readlink("/lib64", buf, sizeof buf - 1);
   if (a < 0 || b < 0 || access("/usr/bin/python3", X_OK) != 0) {
-    skip_loudly("sandbox_bubblewrap", "the recipe needs a merged /usr (/lib "
+    tu_skip("sandbox_bubblewrap", "%s", "the recipe needs a merged /usr (/lib "
                 "and /lib64 links into /usr) and /usr/bin/python3");
     return 0;
   }
@@ -1458,7 +1458,7 @@ static int bwrap_recipe_usable(void) {
   int ok = r.exited && r.status == 0;
   if (!ok) {
     fprintf(stderr, "bwrap: %s", r.err);
-    skip_loudly("sandbox_bubblewrap", "bwrap cannot create its sandbox here");
+    tu_skip("sandbox_bubblewrap", "%s", "bwrap cannot create its sandbox here");
   }
   tu_result_free(&r);
   return ok;
