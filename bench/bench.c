@@ -11,6 +11,8 @@
  * over the arch's syscalls with zero arguments, the worst path over
  * argument probes, and the kernel's constant-action cache emulation
  * (sf_const_allow). */
+#include "config.h" /* SHARED_DIR */
+
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -32,10 +34,6 @@
 #include "bpf/action.h"
 #include "cli/stats.h"
 #include "sysfence.h"
-
-#ifndef SHARED_DIR
-#define SHARED_DIR "../shared"
-#endif
 
 typedef struct config {
   const char *shared;

@@ -4,6 +4,9 @@
     sysfence compile policies/no-exec.policy -o no-exec.bpf
     sysfence-exec py.bpf -- python3 -I python-sandbox-launch.py no-exec.bpf script.py [ARG...]
 
+(or 'sysfence run policies/python-sandbox.policy -- python3 -I ...', or
+bubblewrap with --seccomp and this launcher as its command: see the
+README for the tested recipe, which also sets up the namespaces).
 The interpreter starts under py.bpf (which has to allow execve: it is
 installed before the interpreter runs).  This launcher then stacks
 no-exec.bpf on itself with seccomp(2), which refuses execve and execveat,

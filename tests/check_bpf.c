@@ -993,12 +993,12 @@ static void compile_ok(const char *compiler, const char *dir, const char *file,
                        const char *extra) {
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
-           "command -v %s >/dev/null || exit 77; cd %s && %s -Wall -Wextra "
+           "cd %s && %s -Wall -Wextra "
            "-Werror -Wunused-const-variable -std=c11 %s %s",
-           compiler, dir, compiler, file, extra);
+           dir, compiler, file, extra);
   char *argv[] = {"/bin/sh", "-c", cmd, NULL};
   tu_result r = tu_run(argv, NULL);
-  ck_assert_msg(r.exited && (r.status == 0 || r.status == 77),
+  ck_assert_msg(r.exited && r.status == 0,
                 "%s failed (%d): %s", cmd, r.status, r.err);
   tu_result_free(&r);
 }
@@ -1030,6 +1030,11 @@ START_TEST(emit_c_header_compiles) {
                 "? 0 : 1;\n}\n"));
   for (int cc = 0; cc < 2; cc++) {
     const char *compiler = cc ? "clang" : "gcc";
+    if (!tu_have_program(compiler)) {
+      tu_skip(cc ? "emit_c_header_compiles (clang)" : "emit_c_header_compiles (gcc)",
+              "%s not found", compiler);
+      continue;
+    }
     compile_ok(compiler, dir, "unused.c", "-fsyntax-only");
     compile_ok(compiler, dir, "main.c", "-fsyntax-only");
     compile_ok(compiler, dir, "f.h", "-fsyntax-only");
@@ -1211,7 +1216,10 @@ static size_t gen_any(struct sock_filter *p, size_t max) {
 }
 
 START_TEST(kernel_validator_agrees) {
-  if (!tu_seccomp_available()) return;
+  if (!tu_seccomp_available()) {
+    tu_skip_no_seccomp("kernel_validator_agrees");
+    return;
+  }
   rng_state = 4242;
   int accepted = 0;
   for (int it = 0; it < 1500; it++) {
@@ -1281,7 +1289,15 @@ static size_t gen_compute(struct sock_filter *p, uint32_t nr) {
 
 START_TEST(kernel_simulator_agrees) {
   const sf_arch *host = sf_arch_host();
-  if (!host || !tu_seccomp_available()) return;
+  if (!host) {
+    tu_skip("kernel_simulator_agrees", "sysfence does not know this host's "
+            "architecture");
+    return;
+  }
+  if (!tu_seccomp_available()) {
+    tu_skip_no_seccomp("kernel_simulator_agrees");
+    return;
+  }
   enum { NR = 999 }; /* no such syscall: the filter decides everything */
   rng_state = 777;
   for (int it = 0; it < 800; it++) {

@@ -1,5 +1,7 @@
 /* check_cli.c - the sysfence command line: options, exit statuses,
  * output files and formats, disasm, determinism. */
+#include "config.h" /* SHARED_DIR */
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -297,6 +299,7 @@ END_TEST
 /* -O0 gives straightforward code, the default the optimized program; both
  * must be valid and decide the same calls the same way. */
 START_TEST(cli_optimize_levels) {
+  TU_NEED_CORPUS("cli_optimize_levels");
   char *dir = tu_tmpdir();
   const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
   char *o0 = path_in(dir, "o0.bpf"), *o1 = path_in(dir, "o1.bpf");
@@ -350,6 +353,7 @@ static int sim_steps(const char *blob, const char *call, char *action,
 
 /* --profile: a hot syscall gets a shorter path, the decisions stay. */
 START_TEST(cli_profile) {
+  TU_NEED_CORPUS("cli_profile");
   char *dir = tu_tmpdir();
   const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
   char *plain = path_in(dir, "plain.bpf"), *hot = path_in(dir, "hot.bpf");
@@ -443,8 +447,7 @@ START_TEST(cli_output_to_device_keeps_node) {
   char *pol = tu_write(dir, "ok.policy", GOOD);
   char *dev = path_in(dir, "null");
   if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
-    fprintf(stderr, "*** cli_output_to_device_keeps_node: mknod failed (%s): "
-                    "SKIPPING this check ***\n", strerror(errno));
+    tu_skip("cli_output_to_device_keeps_node", "mknod failed (%s)", strerror(errno));
   } else {
     tu_result r = sf(NULL, "compile", pol, "-o", dev, NULL);
     EXPECT_EXIT(r, 0);
@@ -690,7 +693,7 @@ START_TEST(cli_format_c) {
     tested++;
   }
   if (!tested)
-    fprintf(stderr, "\n*** cli_format_c: no C compiler found: SKIPPED ***\n\n");
+    tu_skip("cli_format_c (the header compiled)", "no C compiler (cc, gcc, clang) found");
   free(cfile);
   free(rawbytes);
   free(raw);
@@ -752,6 +755,7 @@ START_TEST(cli_format_asm) {
 END_TEST
 
 START_TEST(cli_determinism) {
+  TU_NEED_CORPUS("cli_determinism");
   char *dir = tu_tmpdir();
   const char *pol = SHARED_DIR "/corpus/docker-default.kafel";
   const char *formats[] = {"bpf", "c", "asm"};
@@ -821,7 +825,7 @@ END_TEST
 START_TEST(cli_refuses_terminal) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
-    fprintf(stderr, "\n*** cli_refuses_terminal: no pty: SKIPPED ***\n\n");
+    tu_skip("cli_refuses_terminal", "no pty (posix_openpt)");
     return;
   }
   char *sname = strdup(ptsname(m));
@@ -1127,7 +1131,7 @@ END_TEST
  * a rule on it lets the command signal itself and nothing else. */
 START_TEST(cli_run_sysfence_pid) {
   if (!tu_seccomp_available()) {
-    fprintf(stderr, "\n*** cli_run_sysfence_pid: no seccomp: SKIPPED ***\n\n");
+    tu_skip_no_seccomp("cli_run_sysfence_pid");
     return;
   }
   pid_t victim = fork();

@@ -7,6 +7,8 @@
  * failure reproduces), covering all operators, widths 16/32/64, masks,
  * argument-vs-argument comparisons, big- and little-endian and 32-bit
  * architectures, and the syscall-number boundaries. */
+#include "config.h" /* SHARED_DIR */
+
 #include <check.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "oracle/eval.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
+#include "testutil.h"
 
 #define ALLOW SF_RET_ALLOW
 #define KILL SF_RET_KILL_PROCESS
@@ -1029,6 +1032,7 @@ static shape measure_policy(const char *path) {
 }
 
 START_TEST(test_docker_podman_targets) {
+  TU_NEED_CORPUS("test_docker_podman_targets");
   static const struct {
     const char *file;
     size_t insns;
@@ -1055,6 +1059,7 @@ END_TEST
  * ladder and no slower.  Sizes at or below Kafel's + the arch check and the
  * x32 range. */
 START_TEST(test_small_policy_sizes) {
+  TU_NEED_CORPUS("test_small_policy_sizes");
   static const struct {
     const char *file;
     size_t insns;

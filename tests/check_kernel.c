@@ -5,6 +5,8 @@
  * Needs x86_64, seccomp filtering and the rights to install a filter
  * (no_new_privs is used, so root is not required).  Without seccomp the
  * program prints a loud message and exits 77 (automake SKIP). */
+#include "config.h" /* SHARED_DIR */
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -542,8 +544,8 @@ END_TEST
 
 START_TEST(foreign_arch_i386) {
   if (!ia32_available()) {
-    fprintf(stderr, "\n*** SKIPPED foreign_arch_i386: int $0x80 (ia32 emulation) "
-                    "is not available on this kernel ***\n\n");
+    tu_skip("foreign_arch_i386", "int $0x80 (ia32 emulation) is not available "
+            "on this kernel");
     return;
   }
   int st;
@@ -971,6 +973,7 @@ static const char *find_python3(void) {
 }
 
 START_TEST(docker_unshare_eperm) {
+  TU_NEED_CORPUS("docker_unshare_eperm");
   /* Control: unshare(0) succeeds without a filter. */
   pid_t pid = fork();
   if (pid == 0) _exit(syscall(SYS_unshare, 0) == 0 ? 0 : 1);
@@ -1000,9 +1003,10 @@ START_TEST(docker_unshare_eperm) {
 END_TEST
 
 START_TEST(docker_python3) {
+  TU_NEED_CORPUS("docker_python3");
   const char *py = find_python3();
   if (!py) {
-    fprintf(stderr, "\n*** SKIPPED docker_python3: python3 not found ***\n\n");
+    tu_skip("docker_python3", "python3 not found (install the python3 package)");
     return;
   }
   struct sock_fprog prog = compile_docker();
@@ -1054,6 +1058,7 @@ static struct sock_fprog compile_corpus(const char *rel) {
 }
 
 START_TEST(corpus_policies_enforced) {
+  TU_NEED_CORPUS("corpus_policies_enforced");
   struct sock_fprog p = compile_corpus("nsjail/bash-with-fake-geteuid.policy");
   EXPECT_ERRNO(CALLP(&p, SYS_geteuid, 0), 1337);
   EXPECT_ERRNO(CALLP(&p, SYS_ptrace, ~0ULL, 0, 0, 0), EPERM);
@@ -1138,15 +1143,9 @@ static Suite *kernel_suite(void) {
 }
 
 int main(void) {
-  if (!tu_seccomp_available()) {
-    fprintf(stderr,
-            "\n****************************************************************\n"
-            "*** check_kernel: SKIPPED: seccomp filters cannot be installed  ***\n"
-            "*** here (no CONFIG_SECCOMP_FILTER or a sandbox forbids it).    ***\n"
-            "*** The kernel end-to-end tests did NOT run.                    ***\n"
-            "****************************************************************\n\n");
-    return 77;
-  }
+  /* (no CONFIG_SECCOMP_FILTER, or a sandbox forbids it) */
+  if (!tu_seccomp_available())
+    tu_skip_program_no_seccomp("the kernel end-to-end tests did not run");
   /* The children die by SIGSYS on purpose: no core files. */
   struct rlimit nocore = {0, 0};
   setrlimit(RLIMIT_CORE, &nocore);
@@ -1162,9 +1161,8 @@ int main(void) {
 #else /* not x86_64 */
 
 int main(void) {
-  fprintf(stderr, "\n*** check_kernel: SKIPPED: these tests need an x86_64 host "
-                  "(raw syscall numbers, x32, int $0x80) ***\n\n");
-  return 77;
+  tu_skip_program("these tests need an x86_64 host (raw syscall numbers, x32, "
+                  "int $0x80)");
 }
 
 #endif

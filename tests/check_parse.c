@@ -1,4 +1,6 @@
 /* check_parse.c - unit tests of the front end: lexer, parser, #include. */
+#include "config.h" /* SHARED_DIR */
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,10 +16,8 @@
 #include "front/parse.h"
 #include "base/source.h"
 #include "sysfence.h"
+#include "testutil.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "../shared"
-#endif
 #define KAFEL_DIR SHARED_DIR "/corpus/kafel"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -942,6 +942,7 @@ static int parse_corpus_dir(const char *dir, int recurse, int *failed) {
 }
 
 START_TEST(test_corpus) {
+  TU_NEED_CORPUS("test_corpus");
   int failed = 0;
   int n = parse_corpus_dir(KAFEL_DIR, 1, &failed);
   n += parse_corpus_dir(SHARED_DIR "/corpus", 0, &failed); /* *.kafel */
@@ -951,6 +952,7 @@ START_TEST(test_corpus) {
 END_TEST
 
 START_TEST(test_corpus_shapes) {
+  TU_NEED_CORPUS("test_corpus_shapes");
   sysfence_add_include_path(ctx, KAFEL_DIR "/kafel-testdata");
   ast_file *f = parse_path(KAFEL_DIR "/kafel-testdata/chain.policy");
   ck_assert_uint_eq(ctx->n_errors, 0);

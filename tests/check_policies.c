@@ -6,12 +6,18 @@
  * under each policy in forked children that install the compiled filter
  * (PR_SET_NO_NEW_PRIVS + seccomp(2)) and then execve the program: what the
  * policy allows works, what it refuses fails with the documented errno or
- * kills the process.  Interop: the raw blob through bubblewrap's --seccomp,
- * and the C header output compiled into a program.
+ * kills the process.  The Python sandbox is also run as the README says
+ * (sysfence-exec or sysfence run with the launcher, and the bubblewrap
+ * recipe) against a victim process that must stay untouched, one test per
+ * family of syscalls that can reach another process.  Interop: the raw
+ * blob through bubblewrap's --seccomp, and the C header output compiled
+ * into a program.
  *
  * Needs x86_64 and seccomp (else exit 77, automake SKIP).  Python, bwrap
  * and a C compiler are optional: the tests that need one say loudly that
  * they were skipped. */
+#include "config.h" /* SHARED_DIR */
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +26,7 @@
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +53,6 @@
 #define POLICY_DIR SRCDIR "/policies"
 #define DOCKER_CORPUS SHARED_DIR "/corpus/docker-default.kafel"
 #define X32_BIT 0x40000000U
-
-static void skip_loudly(const char *test, const char *why) {
-  fprintf(stderr,
-          "\n*** check_policies: %s SKIPPED: %s ***\n"
-          "*** (the test passes without having run) ***\n\n",
-          test, why);
-}
 
 /* ---- compiling the shipped policies --------------------------------------- */
 
@@ -264,7 +264,7 @@ static const char *python(void) {
 #define NEED_PYTHON(test)                                                     \
   const char *py = python();                                                  \
   if (!py) {                                                                  \
-    skip_loudly(test, "no python3 found (install the python3 package)");     \
+    tu_skip(test, "no python3 found (install the python3 package)");         \
     return;                                                                   \
   }
 
@@ -322,9 +322,10 @@ static size_t interesting_values(uint64_t *v, size_t max) {
 }
 
 START_TEST(docker_equivalent_to_corpus) {
-  if (access(DOCKER_CORPUS, R_OK) != 0)
-    ck_abort_msg("the corpus is missing: %s (configure --with-shared=DIR)",
-                 DOCKER_CORPUS);
+  TU_NEED_CORPUS("docker_equivalent_to_corpus");
+  /* The corpus is there: this file of it must be too. */
+  ck_assert_msg(access(DOCKER_CORPUS, R_OK) == 0, "the corpus has no %s",
+                DOCKER_CORPUS);
   resolved mine = resolve_path(POLICY_DIR "/docker-default.policy");
   resolved ref = resolve_path(DOCKER_CORPUS);
 
@@ -449,8 +450,7 @@ END_TEST
 
 /* ---- stdio-only: a process that locks itself down -------------------------- */
 
-static int stdio_worker(void *arg) {
-  const struct sock_fprog *prog = arg;
+static int stdio_work(const struct sock_fprog *prog) {
   /* Set up first: stdout is used once so the C library is ready. */
   printf("worker ready\n");
   fflush(stdout);
@@ -483,6 +483,14 @@ static int stdio_worker(void *arg) {
   return 0;
 }
 
+/* Ends with the raw exit_group the policy allows: the exit paths of the C
+ * library and of a sanitizer runtime make calls of their own (ASan's
+ * sigaltstack), which the policy rightly refuses. */
+static int stdio_worker(void *arg) {
+  syscall(SYS_exit_group, stdio_work(arg));
+  return 57; /* not reached */
+}
+
 typedef struct kill_job {
   const struct sock_fprog *prog;
   long nr;
@@ -497,13 +505,6 @@ static int call_child(void *arg) {
 }
 
 START_TEST(stdio_only_worker) {
-  /* An instrumented worker's exit handlers make syscalls (sigaltstack) that
-   * the policy rightly refuses. */
-  if (TU_ASAN) {
-    fprintf(stderr, "*** stdio_only_worker: SKIPPED in an AddressSanitizer "
-                    "build ***\n");
-    return;
-  }
   struct sock_fprog p = compile_policy("stdio-only.policy");
   child c = child_start("hello, strict world\n", -1, stdio_worker, &p);
   tu_result r = child_wait(&c);
@@ -830,6 +831,677 @@ START_TEST(python_sandbox) {
 }
 END_TEST
 
+/* ---- python-sandbox: other processes, descriptors, exec ------------------ */
+
+/* The sandbox started as the README says: sysfence-exec (or sysfence run)
+ * with the compiled python-sandbox.policy runs python3 -I
+ * python-sandbox-launch.py no-exec.bpf SCRIPT; the script is attack_py
+ * with a FAMILY of escape attempts aimed at a VICTIM process.  Each
+ * attempt prints "refused NAME ERRNO" or "ESCAPED NAME ...".  stdin is a
+ * file opened read-write (as a terminal often is), which must not change. */
+static const char attack_py[] =
+    "import ctypes, fcntl, mmap, os, resource, select, signal, struct, sys\n"
+    "family, victim = sys.argv[1], int(sys.argv[2])\n"
+    "out = sys.stderr if family == 'close' else sys.stdout\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "libc.syscall.restype = ctypes.c_long\n"
+    "buf = ctypes.create_string_buffer(256)\n"
+    "A = ctypes.addressof(buf)\n"
+    "def sc(nr, *a):\n"
+    "    ctypes.set_errno(0)\n"
+    "    v = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(x) for x in a])\n"
+    "    if v == -1:\n"
+    "        raise OSError(ctypes.get_errno(), 'syscall %d' % nr)\n"
+    "    return v\n"
+    "def put(fmt, *v):\n"
+    "    ctypes.memmove(buf, struct.pack(fmt, *v), struct.calcsize(fmt))\n"
+    "    return A\n"
+    "def scribble(addr, mprotect=False):\n"
+    "    if mprotect:\n"
+    "        sc(10, addr, 4096, 3)\n"
+    "    ctypes.memmove(addr, b'pwned', 5)\n"
+    "    return 'wrote through a shared mapping'\n"
+    "def attempt(name, fn):\n"
+    "    try:\n"
+    "        v = fn()\n"
+    "    except OSError as e:\n"
+    "        print('refused', name, e.errno, file=out, flush=True)\n"
+    "        return None\n"
+    "    print('ESCAPED', name, v, file=out, flush=True)\n"
+    "    return v\n"
+    "def signals():\n"
+    "    got = []\n"
+    "    signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))\n"
+    "    usr1 = signal.SIGUSR1\n"
+    "    attempt('kill', lambda: os.kill(victim, usr1))\n"
+    "    attempt('killpg', lambda: os.killpg(victim, usr1))\n"
+    "    attempt('tkill', lambda: sc(200, victim, usr1))\n"
+    "    attempt('tgkill', lambda: sc(234, victim, victim, usr1))\n"
+    "    # siginfo: si_signo, si_errno, si_code = SI_QUEUE (-1)\n"
+    "    attempt('rt_sigqueueinfo', lambda: sc(129, victim, usr1, put('iii', usr1, 0, -1)))\n"
+    "    attempt('rt_tgsigqueueinfo', lambda: sc(297, victim, victim, usr1, put('iii', usr1, 0, -1)))\n"
+    "    attempt('pidfd_open', lambda: os.pidfd_open(victim))\n"
+    "    # a /proc/PID directory works as a pidfd for pidfd_send_signal\n"
+    "    procfd = os.open('/proc/%d' % victim, os.O_RDONLY | os.O_DIRECTORY)\n"
+    "    send = signal.pidfd_send_signal\n"
+    "    attempt('pidfd_send_signal', lambda: send(procfd, usr1))\n"
+    "    attempt('kill_self', lambda: os.kill(os.getpid(), usr1))\n"
+    "    attempt('raise', lambda: signal.raise_signal(usr1))\n"
+    "    print('self signals', len(got))\n"
+    "def sigio():\n"
+    "    fd = os.open(sys.argv[3], os.O_RDONLY | os.O_NONBLOCK)\n"
+    "    attempt('F_SETOWN', lambda: fcntl.fcntl(fd, fcntl.F_SETOWN, victim))\n"
+    "    attempt('F_SETOWN_EX', lambda: sc(72, fd, 15, put('ii', 1, victim)))\n"
+    "    attempt('F_SETSIG', lambda: fcntl.fcntl(fd, 10, signal.SIGUSR2))\n"
+    "    attempt('O_ASYNC', lambda: fcntl.fcntl(fd, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK))\n"
+    "    attempt('FIOSETOWN', lambda: fcntl.ioctl(fd, 0x8901, struct.pack('i', victim)))\n"
+    "    attempt('SIOCSPGRP', lambda: fcntl.ioctl(fd, 0x8902, struct.pack('i', victim)))\n"
+    "    attempt('FIOASYNC', lambda: fcntl.ioctl(fd, 0x5452, struct.pack('i', 1)))\n"
+    "    attempt('TIOCSPGRP', lambda: fcntl.ioctl(0, 0x5410, struct.pack('i', victim)))\n"
+    "    attempt('TIOCSTI', lambda: fcntl.ioctl(0, 0x5412, b'x'))\n"
+    "    print('armed', flush=True)\n"
+    "    # the test writes into the FIFO now: with an owner and O_ASYNC set, the\n"
+    "    # kernel would signal the owner\n"
+    "    select.select([fd], [], [], 15)\n"
+    "def priority():\n"
+    "    attempt('getpriority', lambda: os.getpriority(os.PRIO_PROCESS, victim))\n"
+    "    attempt('getpriority_pgrp', lambda: os.getpriority(os.PRIO_PGRP, victim))\n"
+    "    attempt('getpriority_user', lambda: os.getpriority(os.PRIO_USER, os.getuid()))\n"
+    "    attempt('setpriority', lambda: os.setpriority(os.PRIO_PROCESS, victim, 19))\n"
+    "    attempt('setpriority_pgrp', lambda: os.setpriority(os.PRIO_PGRP, victim, 19))\n"
+    "    print('self priority', os.getpriority(os.PRIO_PROCESS, 0))\n"
+    "def affinity():\n"
+    "    attempt('sched_getaffinity', lambda: os.sched_getaffinity(victim))\n"
+    "    attempt('sched_setaffinity', lambda: os.sched_setaffinity(victim, {0}))\n"
+    "    print('self affinity', len(os.sched_getaffinity(0)) > 0)\n"
+    "def scheduler():\n"
+    "    attempt('sched_getscheduler', lambda: os.sched_getscheduler(victim))\n"
+    "    attempt('sched_getparam', lambda: os.sched_getparam(victim))\n"
+    "    zero = os.sched_param(0)\n"
+    "    attempt('sched_setscheduler', lambda: os.sched_setscheduler(victim, os.SCHED_IDLE, zero))\n"
+    "    attempt('sched_setparam', lambda: os.sched_setparam(victim, zero))\n"
+    "    # struct sched_attr: size 48, SCHED_IDLE (5)\n"
+    "    attr = put('IIQiIQQQ', 48, 5, 0, 0, 0, 0, 0, 0)\n"
+    "    attempt('sched_setattr', lambda: sc(314, victim, attr, 0))\n"
+    "    attempt('sched_getattr', lambda: sc(315, victim, A, 48, 0))\n"
+    "    attempt('sched_rr_get_interval', lambda: os.sched_rr_get_interval(victim))\n"
+    "    # IOPRIO_WHO_PROCESS (1); IOPRIO_CLASS_IDLE (3) << IOPRIO_CLASS_SHIFT (13)\n"
+    "    attempt('ioprio_get', lambda: sc(252, 1, victim))\n"
+    "    attempt('ioprio_set', lambda: sc(251, 1, victim, 3 << 13))\n"
+    "    print('self scheduler', os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)\n"
+    "def rlimits():\n"
+    "    nofile = resource.RLIMIT_NOFILE\n"
+    "    attempt('prlimit_get', lambda: resource.prlimit(victim, nofile))\n"
+    "    attempt('prlimit_set', lambda: resource.prlimit(victim, nofile, (64, 64)))\n"
+    "    attempt('prlimit_set_cpu', lambda: resource.prlimit(victim, resource.RLIMIT_CPU, (1, 1)))\n"
+    "    print('self rlimit', resource.getrlimit(nofile) == resource.prlimit(0, nofile))\n"
+    "def groups():\n"
+    "    attempt('getpgid', lambda: os.getpgid(victim))\n"
+    "    attempt('getsid', lambda: os.getsid(victim))\n"
+    "    attempt('setpgid', lambda: os.setpgid(victim, victim))\n"
+    "    print('self groups', os.getpgid(0) == os.getpgrp(), os.getsid(0) > 0)\n"
+    "def internals():\n"
+    "    attempt('get_robust_list', lambda: sc(274, victim, A, A + 16))\n"
+    "    # capget: struct __user_cap_header_struct {_LINUX_CAPABILITY_VERSION_3, pid}\n"
+    "    attempt('capget', lambda: sc(125, put('Ii', 0x20080522, victim), A + 16))\n"
+    "    attempt('kcmp', lambda: sc(312, os.getpid(), victim, 0, 0, 0))\n"
+    "    attempt('migrate_pages', lambda: sc(256, victim, 64, A + 64, A + 128))\n"
+    "    attempt('move_pages', lambda: sc(279, victim, 0, 0, 0, 0, 0))\n"
+    "    attempt('process_madvise', lambda: sc(440, 0, A, 1, 20, 0))\n"
+    "    attempt('process_mrelease', lambda: sc(448, 0, 0))\n"
+    "    attempt('waitid', lambda: os.waitid(os.P_PID, victim, os.WEXITED | os.WNOHANG))\n"
+    "    attempt('wait4', lambda: os.wait4(victim, os.WNOHANG))\n"
+    "    print('self robust_list', sc(274, 0, A, A + 16))\n"
+    "def descriptors():\n"
+    "    src = os.open('/etc/passwd', os.O_RDONLY)\n"
+    "    attempt('write0', lambda: os.write(0, b'pwned'))\n"
+    "    attempt('pwrite0', lambda: os.pwrite(0, b'pwned', 0))\n"
+    "    attempt('writev0', lambda: os.writev(0, [b'pwned']))\n"
+    "    attempt('dup0', lambda: os.dup(0))\n"
+    "    attempt('F_DUPFD0', lambda: fcntl.fcntl(0, fcntl.F_DUPFD, 3))\n"
+    "    attempt('F_DUPFD_CLOEXEC0', lambda: fcntl.fcntl(0, 1030, 3))\n"
+    "    attempt('dup2_onto_2', lambda: os.dup2(src, 2))\n"
+    "    attempt('dup3_onto_1', lambda: sc(292, src, 1, 0))\n"
+    "    # mmap(NULL, 4096, prot, MAP_SHARED, 0, 0) (not mmap.mmap(), which\n"
+    "    # dup()s the descriptor first); a read-only shared mapping of a file\n"
+    "    # opened read-write could be made writable with mprotect\n"
+    "    attempt('mmap_shared0', lambda: scribble(sc(9, 0, 4096, 3, 1, 0, 0)))\n"
+    "    attempt('mmap_shared0_ro', lambda: scribble(sc(9, 0, 4096, 1, 1, 0, 0), True))\n"
+    "    # the kernel truncates mmap's fd to 32 bits: this is descriptor 0\n"
+    "    attempt('mmap_shared0_hi', lambda: scribble(sc(9, 0, 4096, 3, 1, 1 << 32, 0)))\n"
+    "    attempt('ftruncate0', lambda: os.ftruncate(0, 0))\n"
+    "    attempt('fallocate0', lambda: sc(285, 0, 0, 0, 4096))\n"
+    "    attempt('fchmod0', lambda: os.fchmod(0, 0o777))\n"
+    "    attempt('fchown0', lambda: os.fchown(0, 1, 1))\n"
+    "    attempt('fsetxattr0', lambda: os.setxattr(0, 'user.sysfence', b'x'))\n"
+    "    attempt('sendfile0', lambda: os.sendfile(0, src, 0, 5))\n"
+    "    attempt('splice0', lambda: os.splice(src, 0, 5))\n"
+    "    attempt('copy_file_range0', lambda: os.copy_file_range(src, 0, 5))\n"
+    "    # dup2(0, 1) last: if it worked, stdout would be stdin's file\n"
+    "    attempt('dup2_0_1', lambda: os.dup2(0, 1))\n"
+    "    print('still writing to stdout', len(mmap.mmap(-1, 4096)))\n"
+    "def close_routes():\n"
+    "    # close stdout, then try to put stdin's open file into the free slot;\n"
+    "    # results go to stderr\n"
+    "    os.close(1)\n"
+    "    for name, fn in [('dup0_into_1', lambda: os.dup(0)),\n"
+    "                     ('F_DUPFD0_into_1', lambda: fcntl.fcntl(0, fcntl.F_DUPFD, 0)),\n"
+    "                     ('dup3_0_1', lambda: sc(292, 0, 1, 0))]:\n"
+    "        fd = attempt(name, fn)\n"
+    "        if fd is not None:\n"
+    "            os.write(fd, b'pwned')\n"
+    "    sc(436, 1, 2, 0)  # close_range(1, 2): stderr too\n"
+    "    for fn in [lambda: os.dup(0), lambda: fcntl.fcntl(0, fcntl.F_DUPFD, 1)]:\n"
+    "        try:\n"
+    "            os.write(fn(), b'pwned')\n"
+    "            os._exit(3)\n"
+    "        except OSError as e:\n"
+    "            if e.errno != 1:\n"
+    "                os._exit(4)\n"
+    "    os._exit(0)\n"
+    "def execs():\n"
+    "    attempt('execv', lambda: os.execv('/bin/sh', ['sh', '-c', 'echo shell-ran']))\n"
+    "    attempt('execve', lambda: os.execve('/usr/bin/true', ['true'], {}))\n"
+    "    attempt('execveat', lambda: sc(322, -100, 0, 0, 0, 0))\n"
+    "    attempt('posix_spawn', lambda: os.posix_spawn('/usr/bin/true', ['true'], {}))\n"
+    "    attempt('fork', os.fork)\n"
+    "def namespace():\n"
+    "    # under the README's bubblewrap recipe\n"
+    "    print('root', sorted(os.listdir('/')))\n"
+    "    print('procs', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
+    "    attempt('read_etc', lambda: open('/etc/passwd').read())\n"
+    "    attempt('kill', lambda: os.kill(victim, signal.SIGUSR1))\n"
+    "    execs()\n"
+    "{'signals': signals, 'sigio': sigio, 'priority': priority, 'affinity': affinity,\n"
+    " 'scheduler': scheduler, 'rlimits': rlimits, 'groups': groups,\n"
+    " 'internals': internals, 'descriptors': descriptors, 'close': close_routes,\n"
+    " 'exec': execs, 'namespace': namespace}[family]()\n"
+    "print('done', family, flush=True)\n";
+
+static const char *sysfence_exec_path(void) {
+  const char *p = getenv("SYSFENCE_EXEC");
+  return p ? p : BUILDDIR "/src/sysfence-exec";
+}
+
+#define LAUNCHER POLICY_DIR "/python-sandbox-launch.py"
+#define STDIN_TEXT "keep me\n"
+
+typedef struct sandbox {
+  char *dir, *py_bpf, *noexec_bpf, *script, *stdin_file;
+  mode_t stdin_mode;
+} sandbox;
+
+static sandbox sandbox_new(void) {
+  sandbox s;
+  s.dir = tu_tmpdir();
+  struct sock_fprog py = compile_policy("python-sandbox.policy");
+  struct sock_fprog noexec = compile_policy("no-exec.policy");
+  s.py_bpf = write_blob(s.dir, "py.bpf", &py);
+  s.noexec_bpf = write_blob(s.dir, "no-exec.bpf", &noexec);
+  free(py.filter);
+  free(noexec.filter);
+  s.script = tu_write(s.dir, "attack.py", attack_py);
+  s.stdin_file = tu_write(s.dir, "stdin", STDIN_TEXT);
+  struct stat st;
+  ck_assert_int_eq(stat(s.stdin_file, &st), 0);
+  s.stdin_mode = st.st_mode;
+  return s;
+}
+
+static void sandbox_free(sandbox *s) {
+  /* what the sandbox was given as stdin is unchanged */
+  struct stat st;
+  ck_assert_int_eq(stat(s->stdin_file, &st), 0);
+  char *text = tu_read(s->stdin_file, NULL);
+  ck_assert_msg(text && strcmp(text, STDIN_TEXT) == 0 &&
+                    st.st_mode == s->stdin_mode,
+                "the sandbox changed its stdin file: mode %o, \"%s\"",
+                (unsigned)(st.st_mode & 07777), text ? text : "(gone)");
+  free(text);
+  tu_rmtree(s->dir);
+  free(s->dir);
+  free(s->py_bpf);
+  free(s->noexec_bpf);
+  free(s->script);
+  free(s->stdin_file);
+}
+
+typedef struct launch_job {
+  char *const *argv;
+  const char *rw_stdin; /* reopened read-write as descriptor 0 */
+} launch_job;
+
+static int launch_child(void *arg) {
+  const launch_job *j = arg;
+  int fd = open(j->rw_stdin, O_RDWR);
+  if (fd < 0 || dup2(fd, 0) < 0) return 120;
+  if (fd != 0) close(fd);
+  execve(j->argv[0], j->argv, clean_env);
+  return 124;
+}
+
+typedef enum { VIA_SYSFENCE_EXEC, VIA_SYSFENCE_RUN } sandbox_via;
+
+typedef struct sandbox_cmd {
+  char *argv[20];
+  char victim[24];
+  launch_job job;
+} sandbox_cmd;
+
+/* The README's command lines, with "attack.py FAMILY VICTIM [EXTRA]". */
+static void sandbox_cmd_init(sandbox_cmd *c, const sandbox *s, sandbox_via via,
+                             const char *family, pid_t victim,
+                             const char *extra) {
+  size_t n = 0;
+  if (via == VIA_SYSFENCE_EXEC) {
+    c->argv[n++] = (char *)sysfence_exec_path();
+    c->argv[n++] = s->py_bpf;
+  } else {
+    c->argv[n++] = (char *)tu_sysfence();
+    c->argv[n++] = "run";
+    c->argv[n++] = POLICY_DIR "/python-sandbox.policy";
+  }
+  snprintf(c->victim, sizeof c->victim, "%ld", (long)victim);
+  char *rest[] = {"--", (char *)python(), "-I", LAUNCHER, s->noexec_bpf,
+                  s->script, (char *)family, c->victim, (char *)extra, NULL};
+  for (size_t i = 0; rest[i]; i++) c->argv[n++] = rest[i];
+  c->argv[n] = NULL;
+  c->job.argv = c->argv;
+  c->job.rw_stdin = s->stdin_file;
+}
+
+static tu_result sandbox_run(const sandbox *s, sandbox_via via,
+                             const char *family, pid_t victim) {
+  sandbox_cmd c;
+  sandbox_cmd_init(&c, s, via, family, victim, NULL);
+  child ch = child_start(NULL, -1, launch_child, &c.job);
+  return child_wait(&ch);
+}
+
+/* Every LINES[i] is in the output (stdout, or stderr for ON_STDERR), and
+ * no attempt escaped. */
+static void expect_lines(const tu_result *r, const char *const lines[],
+                         int on_stderr, const char *what) {
+  const char *text = on_stderr ? r->err : r->out;
+  for (size_t i = 0; lines[i]; i++)
+    if (!strstr(text, lines[i]))
+      ck_abort_msg("%s: expected \"%s\"\n--- stdout:\n%s--- stderr:\n%s",
+                   what, lines[i], r->out, r->err);
+  ck_assert_msg(!strstr(r->out, "ESCAPED") && !strstr(r->err, "ESCAPED"),
+                "%s: an attempt escaped:\n%s%s", what, r->out, r->err);
+}
+
+/* ---- the victim: a process the sandbox must not be able to touch --------- */
+
+typedef struct victim {
+  pid_t pid;
+  int signals; /* read end: one byte per signal the victim received */
+} victim;
+
+typedef struct victim_state {
+  int nice, policy, priority;
+  long ioprio;
+  pid_t pgid, sid;
+  cpu_set_t cpus;
+  struct rlimit lim[RLIM_NLIMITS];
+} victim_state;
+
+static int victim_note_fd = -1; /* in the victim process only */
+
+static void victim_note(int sig) {
+  unsigned char c = (unsigned char)sig;
+  if (write(victim_note_fd, &c, 1) < 0) _exit(99);
+}
+
+/* A forked child in a session of its own (no terminal signals) that
+ * records every signal it gets and sleeps until killed (or the test
+ * process dies). */
+static victim victim_start(void) {
+  int p[2];
+  ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    close(p[0]);
+    victim_note_fd = p[1];
+    if (setsid() < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) _exit(98);
+    struct sigaction sa = {.sa_handler = victim_note};
+    sigfillset(&sa.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
+    unsigned char ready = 0;
+    if (write(p[1], &ready, 1) != 1) _exit(97);
+    for (int i = 0; i < 120; i++) sleep(1);
+    _exit(0);
+  }
+  close(p[1]);
+  unsigned char ready = 1;
+  ck_assert_int_eq(read(p[0], &ready, 1), 1);
+  ck_assert_int_eq(ready, 0);
+  ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+  return (victim){pid, p[0]};
+}
+
+static victim_state victim_state_of(pid_t pid) {
+  victim_state s;
+  memset(&s, 0, sizeof s);
+  errno = 0;
+  s.nice = getpriority(PRIO_PROCESS, (id_t)pid);
+  ck_assert_int_eq(errno, 0);
+  ck_assert_int_eq(sched_getaffinity(pid, sizeof s.cpus, &s.cpus), 0);
+  for (int r = 0; r < RLIM_NLIMITS; r++)
+    ck_assert_int_eq(prlimit(pid, r, NULL, &s.lim[r]), 0);
+  s.policy = sched_getscheduler(pid);
+  ck_assert_int_ge(s.policy, 0);
+  struct sched_param sp;
+  ck_assert_int_eq(sched_getparam(pid, &sp), 0);
+  s.priority = sp.sched_priority;
+  s.ioprio = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, pid);
+  ck_assert_int_ge(s.ioprio, 0);
+  s.pgid = getpgid(pid);
+  s.sid = getsid(pid);
+  return s;
+}
+
+/* The victim is alive, got no signal, and is as it was. */
+static void victim_check(const victim *v, const victim_state *before,
+                         const char *what) {
+  int st = 0;
+  ck_assert_msg(waitpid(v->pid, &st, WNOHANG) == 0,
+                "%s: the victim died (status %#x)", what, st);
+  /* a signal sent is delivered at once, but give its handler time to run */
+  struct pollfd pfd = {v->signals, POLLIN, 0};
+  (void)poll(&pfd, 1, 300);
+  unsigned char sig = 0;
+  ssize_t n = read(v->signals, &sig, 1);
+  ck_assert_msg(n < 0 && errno == EAGAIN,
+                "%s: the victim received signal %d", what, sig);
+  victim_state now = victim_state_of(v->pid);
+  ck_assert_msg(now.nice == before->nice, "%s: victim's nice %d -> %d", what,
+                before->nice, now.nice);
+  ck_assert_msg(CPU_EQUAL(&now.cpus, &before->cpus),
+                "%s: victim's CPU affinity changed", what);
+  for (int r = 0; r < RLIM_NLIMITS; r++)
+    ck_assert_msg(now.lim[r].rlim_cur == before->lim[r].rlim_cur &&
+                      now.lim[r].rlim_max == before->lim[r].rlim_max,
+                  "%s: victim's rlimit %d changed", what, r);
+  ck_assert_msg(now.policy == before->policy &&
+                    now.priority == before->priority,
+                "%s: victim's scheduler %d/%d -> %d/%d", what, before->policy,
+                before->priority, now.policy, now.priority);
+  ck_assert_msg(now.ioprio == before->ioprio, "%s: victim's ioprio %#lx -> %#lx",
+                what, before->ioprio, now.ioprio);
+  ck_assert_msg(now.pgid == before->pgid && now.sid == before->sid,
+                "%s: victim's process group or session changed", what);
+}
+
+static void victim_stop(victim *v) {
+  kill(v->pid, SIGKILL);
+  waitpid(v->pid, NULL, 0);
+  close(v->signals);
+}
+
+/* Run FAMILY against a fresh victim through sysfence-exec and the launcher;
+ * every line of EXPECT must appear, and the victim must be untouched. */
+static void attack_victim(const char *family, const char *const expect[]) {
+  sandbox s = sandbox_new();
+  victim v = victim_start();
+  victim_state before = victim_state_of(v.pid);
+  tu_result r = sandbox_run(&s, VIA_SYSFENCE_EXEC, family, v.pid);
+  char what[100];
+  snprintf(what, sizeof what, "python-sandbox, %s", family);
+  EXPECT_EXIT(r, 0, what);
+  expect_lines(&r, expect, 0, what);
+  char done[100];
+  snprintf(done, sizeof done, "done %s\n", family);
+  EXPECT_OUT(r, done, what);
+  victim_check(&v, &before, what);
+  tu_result_free(&r);
+  victim_stop(&v);
+  sandbox_free(&s);
+}
+
+#define ATTACK_TEST(test, family, ...)                                        \
+  START_TEST(test) {                                                          \
+    NEED_PYTHON(#test);                                                       \
+    (void)py;                                                                 \
+    static const char *const expect[] = {__VA_ARGS__, NULL};                  \
+    attack_victim(family, expect);                                            \
+  }                                                                           \
+  END_TEST
+
+/* Signals are refused outright, to the sandbox itself too (a filter cannot
+ * tell its own pid from another). */
+ATTACK_TEST(sandbox_signals, "signals", "refused kill 1\n", "refused killpg 1\n",
+            "refused tkill 1\n", "refused tgkill 1\n",
+            "refused rt_sigqueueinfo 1\n", "refused rt_tgsigqueueinfo 1\n",
+            "refused pidfd_open 1\n", "refused pidfd_send_signal 1\n",
+            "refused kill_self 1\n", "refused raise 1\n", "self signals 0\n")
+
+ATTACK_TEST(sandbox_priority, "priority", "refused getpriority 1\n",
+            "refused getpriority_pgrp 1\n", "refused getpriority_user 1\n",
+            "refused setpriority 1\n", "refused setpriority_pgrp 1\n",
+            "self priority 0\n")
+
+ATTACK_TEST(sandbox_affinity, "affinity", "refused sched_getaffinity 1\n",
+            "refused sched_setaffinity 1\n", "self affinity True\n")
+
+ATTACK_TEST(sandbox_scheduler, "scheduler", "refused sched_getscheduler 1\n",
+            "refused sched_getparam 1\n", "refused sched_setscheduler 1\n",
+            "refused sched_setparam 1\n", "refused sched_setattr 1\n",
+            "refused sched_getattr 1\n", "refused sched_rr_get_interval 1\n",
+            "refused ioprio_get 1\n", "refused ioprio_set 1\n",
+            "self scheduler 0 0\n")
+
+ATTACK_TEST(sandbox_rlimits, "rlimits", "refused prlimit_get 1\n",
+            "refused prlimit_set 1\n", "refused prlimit_set_cpu 1\n",
+            "self rlimit True\n")
+
+ATTACK_TEST(sandbox_groups, "groups", "refused getpgid 1\n",
+            "refused getsid 1\n", "refused setpgid 1\n",
+            "self groups True True\n")
+
+/* wait4 and waitid stay allowed (bubblewrap's init needs them) but only
+ * reach the caller's children: ECHILD. */
+ATTACK_TEST(sandbox_internals, "internals", "refused get_robust_list 1\n",
+            "refused capget 1\n", "refused kcmp 1\n",
+            "refused migrate_pages 1\n", "refused move_pages 1\n",
+            "refused process_madvise 1\n", "refused process_mrelease 1\n",
+            "refused waitid 10\n", "refused wait4 10\n",
+            "self robust_list 0\n")
+
+/* SIGIO: an owner and O_ASYNC on a FIFO the script opened read-only; the
+ * test writes into the FIFO once the script is "armed". */
+START_TEST(sandbox_sigio) {
+  NEED_PYTHON("sandbox_sigio");
+  (void)py;
+  sandbox s = sandbox_new();
+  char fifo[4200];
+  snprintf(fifo, sizeof fifo, "%s/fifo", s.dir);
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  int w = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  ck_assert_int_ge(w, 0);
+  victim v = victim_start();
+  victim_state before = victim_state_of(v.pid);
+  sandbox_cmd c;
+  sandbox_cmd_init(&c, &s, VIA_SYSFENCE_EXEC, "sigio", v.pid, fifo);
+  child ch = child_start(NULL, -1, launch_child, &c.job);
+  int armed = 0;
+  for (int i = 0; i < 300 && !armed; i++) {
+    char *out = tu_read(ch.out_path, NULL);
+    armed = out && strstr(out, "armed\n");
+    free(out);
+    if (!armed) usleep(50000);
+  }
+  ck_assert_int_eq(write(w, "x", 1), 1);
+  tu_result r = child_wait(&ch);
+  ck_assert_msg(armed, "the script never got ready:\n%s%s", r.out, r.err);
+  EXPECT_EXIT(r, 0, "python-sandbox, sigio");
+  static const char *const expect[] = {
+      "refused F_SETOWN 1\n",  "refused F_SETOWN_EX 1\n",
+      "refused F_SETSIG 1\n",  "refused O_ASYNC 1\n",
+      "refused FIOSETOWN 1\n", "refused SIOCSPGRP 1\n",
+      "refused FIOASYNC 1\n",  "refused TIOCSPGRP 1\n",
+      "refused TIOCSTI 1\n",   "done sigio\n",
+      NULL};
+  expect_lines(&r, expect, 0, "python-sandbox, sigio");
+  victim_check(&v, &before, "python-sandbox, sigio");
+  tu_result_free(&r);
+  close(w);
+  victim_stop(&v);
+  sandbox_free(&s);
+}
+END_TEST
+
+/* Writes go to descriptors 1 and 2 only: stdin, a file opened read-write,
+ * can be neither written nor moved to a descriptor that can (sandbox_free
+ * checks that the file is unchanged). */
+START_TEST(sandbox_descriptors) {
+  NEED_PYTHON("sandbox_descriptors");
+  (void)py;
+  sandbox s = sandbox_new();
+  tu_result r = sandbox_run(&s, VIA_SYSFENCE_EXEC, "descriptors", getpid());
+  EXPECT_EXIT(r, 0, "python-sandbox, descriptors");
+  static const char *const expect[] = {
+      "refused write0 9\n",        "refused pwrite0 9\n",
+      "refused writev0 9\n",       "refused dup0 1\n",
+      "refused F_DUPFD0 1\n",      "refused F_DUPFD_CLOEXEC0 1\n",
+      "refused dup2_onto_2 1\n",   "refused dup3_onto_1 1\n",
+      "refused mmap_shared0 1\n",  "refused mmap_shared0_ro 1\n",
+      "refused mmap_shared0_hi 1\n",
+      "refused ftruncate0 1\n",    "refused fallocate0 1\n",
+      "refused fchmod0 1\n",       "refused fchown0 1\n",
+      "refused fsetxattr0 1\n",    "refused sendfile0 1\n",
+      "refused splice0 1\n",       "refused copy_file_range0 1\n",
+      "refused dup2_0_1 1\n",      "still writing to stdout 4096\n",
+      "done descriptors\n",        NULL};
+  expect_lines(&r, expect, 0, "python-sandbox, descriptors");
+  tu_result_free(&r);
+
+  /* close(1) or close_range(1, 2), then stdin into the free slot (the
+   * script exits 3 or 4 if the close_range route worked) */
+  r = sandbox_run(&s, VIA_SYSFENCE_EXEC, "close", getpid());
+  EXPECT_EXIT(r, 0, "python-sandbox, close routes");
+  static const char *const close_expect[] = {
+      "refused dup0_into_1 1\n", "refused F_DUPFD0_into_1 1\n",
+      "refused dup3_0_1 1\n", NULL};
+  expect_lines(&r, close_expect, 1, "python-sandbox, close routes");
+  tu_result_free(&r);
+  sandbox_free(&s);
+}
+END_TEST
+
+static const char *const exec_refused[] = {
+    "refused execv 1\n",       "refused execve 1\n", "refused execveat 1\n",
+    "refused posix_spawn 1\n", "refused fork 1\n",   NULL};
+
+/* Exec is refused through sysfence-exec and through sysfence run (both
+ * with the launcher); without its filter the launcher runs nothing. */
+START_TEST(sandbox_exec) {
+  NEED_PYTHON("sandbox_exec");
+  (void)py;
+  sandbox s = sandbox_new();
+  static const sandbox_via vias[] = {VIA_SYSFENCE_EXEC, VIA_SYSFENCE_RUN};
+  static const char *const names[] = {"sysfence-exec", "sysfence run"};
+  for (size_t i = 0; i < 2; i++) {
+    tu_result r = sandbox_run(&s, vias[i], "exec", getpid());
+    EXPECT_EXIT(r, 0, names[i]);
+    expect_lines(&r, exec_refused, 0, names[i]);
+    EXPECT_OUT(r, "done exec\n", names[i]);
+    ck_assert_msg(!strstr(r.out, "shell-ran"), "%s: exec worked", names[i]);
+    tu_result_free(&r);
+
+    sandbox_cmd c;
+    sandbox_cmd_init(&c, &s, vias[i], "exec", getpid(), NULL);
+    for (size_t k = 0; c.argv[k]; k++)
+      if (c.argv[k] == s.noexec_bpf) c.argv[k] = "/nonexistent/no-exec.bpf";
+    child ch = child_start(NULL, -1, launch_child, &c.job);
+    r = child_wait(&ch);
+    EXPECT_EXIT(r, 125, names[i]);
+    ck_assert_msg(!strstr(r.out, "refused") && !strstr(r.out, "done"),
+                  "%s: the script ran without no-exec.bpf:\n%s", names[i],
+                  r.out);
+    tu_result_free(&r);
+  }
+  sandbox_free(&s);
+}
+END_TEST
+
+/* The README's bubblewrap recipe, word for word (the files in the test's
+ * folder): namespaces hide the file system and other processes, the
+ * filter and the launcher refuse exec and signals. */
+static int recipe_child(void *arg) {
+  char *const *argv = arg;
+  execve(argv[0], argv, clean_env);
+  return 124;
+}
+
+static int bwrap_recipe_usable(void) {
+  if (access("/usr/bin/bwrap", X_OK) != 0) {
+    tu_skip("sandbox_bubblewrap", "%s", "/usr/bin/bwrap missing (install bubblewrap)");
+    return 0;
+  }
+  char buf[32];
+  ssize_t a = readlink("/lib", buf, sizeof buf - 1);
+  ssize_t b = readlink("/lib64", buf, sizeof buf - 1);
+  if (a < 0 || b < 0 || access("/usr/bin/python3", X_OK) != 0) {
+    tu_skip("sandbox_bubblewrap", "%s", "the recipe needs a merged /usr (/lib "
+                "and /lib64 links into /usr) and /usr/bin/python3");
+    return 0;
+  }
+  char *probe[] = {"/usr/bin/bwrap", "--unshare-all", "--die-with-parent",
+                   "--new-session", "--ro-bind", "/usr", "/usr", "--symlink",
+                   "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                   "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true",
+                   NULL};
+  tu_result r = tu_run(probe, NULL);
+  int ok = r.exited && r.status == 0;
+  if (!ok) {
+    fprintf(stderr, "bwrap: %s", r.err);
+    tu_skip("sandbox_bubblewrap", "%s", "bwrap cannot create its sandbox here");
+  }
+  tu_result_free(&r);
+  return ok;
+}
+
+START_TEST(sandbox_bubblewrap) {
+  if (!bwrap_recipe_usable()) return;
+  sandbox s = sandbox_new();
+  victim v = victim_start();
+  victim_state before = victim_state_of(v.pid);
+  char pid[24];
+  snprintf(pid, sizeof pid, "%ld", (long)v.pid);
+  char *argv[] = {
+      "/usr/bin/bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+      "--clearenv", "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
+      "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+      "--proc", "/proc", "--dev", "/dev",
+      "--ro-bind", LAUNCHER, "/sandbox/launch.py",
+      "--ro-bind", s.noexec_bpf, "/sandbox/no-exec.bpf",
+      "--ro-bind", s.script, "/sandbox/script.py",
+      "--seccomp", "9", "--", "/usr/bin/python3", "-I", "/sandbox/launch.py",
+      "/sandbox/no-exec.bpf", "/sandbox/script.py", "namespace", pid, NULL};
+  int fd = open(s.py_bpf, O_RDONLY);
+  ck_assert_int_ge(fd, 0);
+  child ch = child_start(NULL, fd, recipe_child, argv);
+  close(fd);
+  tu_result r = child_wait(&ch);
+  EXPECT_EXIT(r, 0, "the README's bubblewrap recipe");
+  static const char *const expect[] = {
+      "root ['bin', 'dev', 'lib', 'lib64', 'proc', 'sandbox', 'usr']\n",
+      "procs [1, 2]\n", "refused read_etc 2\n", "refused kill 1\n",
+      "done namespace\n", NULL};
+  expect_lines(&r, expect, 0, "the README's bubblewrap recipe");
+  expect_lines(&r, exec_refused, 0, "the README's bubblewrap recipe");
+  ck_assert_msg(!strstr(r.out, "shell-ran"), "exec worked:\n%s", r.out);
+  victim_check(&v, &before, "the README's bubblewrap recipe");
+  tu_result_free(&r);
+  victim_stop(&v);
+  sandbox_free(&s);
+}
+END_TEST
+
 /* ---- network-client ---------------------------------------------------------- */
 
 static const char client_py[] =
@@ -996,7 +1668,7 @@ static tu_result run_bwrap(const char *blob, char *const cmd[]) {
 
 START_TEST(bubblewrap) {
   if (access("/usr/bin/bwrap", X_OK) != 0) {
-    skip_loudly("bubblewrap", "/usr/bin/bwrap missing (install bubblewrap)");
+    tu_skip("bubblewrap", "/usr/bin/bwrap missing (install bubblewrap)");
     return;
   }
   char *probe[] = {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
@@ -1004,7 +1676,7 @@ START_TEST(bubblewrap) {
   tu_result r = tu_run(probe, NULL);
   if (!(r.exited && r.status == 0)) {
     fprintf(stderr, "bwrap: %s", r.err);
-    skip_loudly("bubblewrap", "bwrap cannot create its sandbox here");
+    tu_skip("bubblewrap", "bwrap cannot create its sandbox here");
     tu_result_free(&r);
     return;
   }
@@ -1050,7 +1722,7 @@ START_TEST(bubblewrap) {
     free(pyblob);
     free(pys.filter);
   } else {
-    skip_loudly("bubblewrap (python part)", "no python3 found");
+    tu_skip("bubblewrap (python part)", "no python3 found (install the python3 package)");
   }
   free(blob);
   free(nonet.filter);
@@ -1105,7 +1777,7 @@ START_TEST(c_header) {
   for (size_t i = 0; i < 3 && !cc; i++)
     if (access(ccs[i], X_OK) == 0) cc = ccs[i];
   if (!cc) {
-    skip_loudly("c_header", "no C compiler (cc, gcc, clang) found");
+    tu_skip("c_header", "no C compiler (cc, gcc, clang) found");
     return;
   }
   char *dir = tu_tmpdir();
@@ -1166,6 +1838,17 @@ static Suite *policies_suite(void) {
   tcase_add_test(tc, docker_runs_programs);
   tcase_add_test(tc, stdio_only_worker);
   tcase_add_test(tc, python_sandbox);
+  tcase_add_test(tc, sandbox_signals);
+  tcase_add_test(tc, sandbox_sigio);
+  tcase_add_test(tc, sandbox_priority);
+  tcase_add_test(tc, sandbox_affinity);
+  tcase_add_test(tc, sandbox_scheduler);
+  tcase_add_test(tc, sandbox_rlimits);
+  tcase_add_test(tc, sandbox_groups);
+  tcase_add_test(tc, sandbox_internals);
+  tcase_add_test(tc, sandbox_descriptors);
+  tcase_add_test(tc, sandbox_exec);
+  tcase_add_test(tc, sandbox_bubblewrap);
   tcase_add_test(tc, network_client);
   tcase_add_test(tc, no_network);
   tcase_add_test(tc, bubblewrap);
@@ -1175,14 +1858,8 @@ static Suite *policies_suite(void) {
 }
 
 int main(void) {
-  if (!tu_seccomp_available()) {
-    fprintf(stderr,
-            "\n****************************************************************\n"
-            "*** check_policies: SKIPPED: seccomp filters cannot be installed ***\n"
-            "*** here; the shipped policies were NOT run.                    ***\n"
-            "****************************************************************\n\n");
-    return 77;
-  }
+  if (!tu_seccomp_available())
+    tu_skip_program_no_seccomp("the shipped policies were not run");
   /* Children die by SIGSYS on purpose: no core files. */
   struct rlimit nocore = {0, 0};
   setrlimit(RLIMIT_CORE, &nocore);
@@ -1197,9 +1874,7 @@ int main(void) {
 #else /* not x86_64 */
 
 int main(void) {
-  fprintf(stderr, "\n*** check_policies: SKIPPED: the shipped policies are "
-                  "tested on x86_64 hosts only ***\n\n");
-  return 77;
+  tu_skip_program("the shipped policies are tested on x86_64 hosts only");
 }
 
 #endif

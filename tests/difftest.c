@@ -1186,6 +1186,7 @@ static const long kernel_nrs[] = {39 /* getpid */, 110 /* getppid */,
 #define N_KERNEL_NRS (sizeof kernel_nrs / sizeof kernel_nrs[0])
 static kout allowed_outcome[N_KERNEL_NRS];
 static int kernel_state; /* 0 unknown, 1 usable, -1 skipped */
+static const char *kernel_skip_why; /* why it was skipped */
 
 static int kernel_init(FILE *out) {
   if (kernel_state) return kernel_state > 0;
@@ -1207,6 +1208,7 @@ static int kernel_init(FILE *out) {
   if (why) {
     fprintf(out, "\n*** difftest: kernel comparison SKIPPED: %s ***\n\n", why);
     kernel_state = -1;
+    kernel_skip_why = why;
     return 0;
   }
   kernel_state = 1;
@@ -1870,7 +1872,9 @@ static int run_corpus(run *R) {
   char path[4096];
   snprintf(path, sizeof path, "%s/kafel", dir);
   if (nftw(path, collect_policy, 16, FTW_PHYS) != 0 || !n_corpus_files) {
-    fprintf(R->out, "difftest: FAILED: no corpus policies under %s\n", path);
+    fprintf(R->out, "difftest: FAILED: no corpus policies under %s "
+            "(./configure --with-shared=DIR points to the corpus; "
+            "--no-corpus runs without)\n", path);
     return -1;
   }
   const char *top[] = {"docker-default.kafel", "podman-default.kafel"};
@@ -2003,6 +2007,7 @@ int dt_run(const dt_options *o, dt_stats *st) {
   }
   st->seconds = now_seconds() - t0;
   if (kernel_state < 0) st->kernel_skipped = 1;
+  if (st->kernel_skipped) st->kernel_skip_why = kernel_skip_why;
   sysfence_free(R.ctx);
   sysfence_free(R.mctx);
   if (st->differences || st->unexpected_errors) rc = -1;

@@ -45,6 +45,7 @@ typedef struct dt_stats {
   uint64_t differences;      /* oracle disagreements (all kinds) */
   uint64_t kernel_cases, kernel_differences;
   int kernel_skipped;        /* 1: no kernel comparison (reason printed) */
+  const char *kernel_skip_why; /* ... and the reason (a static string) */
   uint64_t corpus_files, corpus_programs, corpus_cases;
   uint64_t insns_total;      /* instructions of all programs compiled */
   uint64_t insns_max;        /* the longest program */

@@ -9,6 +9,8 @@
  * --policy=I regenerates and checks random policy #I only (printed with
  * --verbose), which is how a reported difference is replayed.  Exit status
  * 0 when there was no difference. */
+#include "config.h" /* SHARED_DIR */
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,17 @@
 set -u
 
 fail() { echo "install-test: FAIL: $*" >&2; exit 1; }
-skip() { echo "install-test: SKIP: $*" >&2; exit 77; }
+# Checks that cannot run here, in the form check-local lists
+# (tests/testutil.h, tu_skip); with SYSFENCE_REQUIRE_ALL=1 they fail.
+required() {
+  test "${SYSFENCE_REQUIRE_ALL:-}" != 1 ||
+    fail "cannot run here and SYSFENCE_REQUIRE_ALL=1: $*"
+}
+skip() { required "$*"; echo "install-test.sh: SKIPPED: $*" >&2; exit 77; }
+skip_check() {
+  what=$1; shift
+  required "$what: $*"; echo "install-test.sh: $what: SKIPPED: $*" >&2
+}
 
 : "${MAKE:=make}" "${CC:=cc}" "${PKG_CONFIG:=pkg-config}"
 for v in bindir libdir includedir mandir pkgconfigdir abs_top_srcdir abs_top_builddir; do
@@ -40,6 +50,8 @@ if command -v readelf >/dev/null 2>&1; then
   soname=`readelf -d "$L/libsysfence.so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p'`
   test "$soname" = libsysfence.so.0 || fail "soname is '$soname', not libsysfence.so.0"
   echo "install-test: soname $soname"
+else
+  skip_check soname "no readelf (install binutils)"
 fi
 if command -v nm >/dev/null 2>&1; then
   nm -D --defined-only "$L/libsysfence.so" | awk '{print $NF}' | sort >"$tmp/exports"
@@ -55,6 +67,8 @@ if command -v nm >/dev/null 2>&1; then
   missing=`comm -23 "$tmp/api" "$tmp/exports"`
   test -z "$missing" || fail "not exported: $missing"
   echo "install-test: exports = the API (`wc -l <"$tmp/exports"` functions)"
+else
+  skip_check exports "no nm (install binutils)"
 fi
 
 # pkg-config: the installed .pc, rebased into DESTDIR.
@@ -72,6 +86,8 @@ $CC -Wall -Wextra -Werror "$abs_top_srcdir/examples/embed.c" $flags -o "$tmp/emb
 if command -v ldd >/dev/null 2>&1; then
   LD_LIBRARY_PATH=$L ldd "$tmp/embed" | grep -F "$L/libsysfence.so.0" >/dev/null ||
     fail "embed is not linked to the installed libsysfence.so.0"
+else
+  skip_check "embed linked to the installed library" "no ldd"
 fi
 LD_LIBRARY_PATH=$L "$tmp/embed" >"$tmp/embed.out" 2>&1
 st=$?

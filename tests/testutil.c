@@ -1,20 +1,128 @@
 /* testutil.c - helpers shared by the Check test programs. */
 #include "testutil.h"
 
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* ---- checks that cannot run here ---------------------------------------- */
+
+/* The test program's name as make check knows it (its log is NAME.log). */
+static const char *program_name(void) {
+  const char *p = program_invocation_short_name;
+  /* a libtool wrapper runs .libs/lt-NAME */
+  return strncmp(p, "lt-", 3) == 0 ? p + 3 : p;
+}
+
+static int require_all(void) {
+  const char *v = getenv("SYSFENCE_REQUIRE_ALL");
+  return v && strcmp(v, "1") == 0;
+}
+
+/* One write(2) per line: Check runs each test in a child of its own, and
+ * their lines must not interleave in the log that check-local reads. */
+__attribute__((format(printf, 3, 0)))
+static void say_line(const char *test, const char *kind, const char *fmt,
+                     va_list ap) {
+  char reason[1024], line[1400];
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  int n = test ? snprintf(line, sizeof line, "%s: %s: %s: %s\n", program_name(),
+                          test, kind, reason)
+               : snprintf(line, sizeof line, "%s: %s: %s\n", program_name(), kind,
+                          reason);
+  if (n < 0) return;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  fflush(stderr);
+  ssize_t w = write(2, line, len);
+  (void)w;
+}
+
+void tu_skip(const char *test, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (require_all()) {
+    char reason[1024];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    ck_abort_msg("%s: cannot run here and SYSFENCE_REQUIRE_ALL=1: %s", test,
+                 reason);
+    return;
+  }
+  say_line(test, "SKIPPED", fmt, ap);
+  va_end(ap);
+}
+
+void tu_skip_program(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (require_all()) {
+    char reason[1024];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: FAILED: cannot run here and SYSFENCE_REQUIRE_ALL=1: %s\n",
+            program_name(), reason);
+    exit(1);
+  }
+  say_line(NULL, "SKIPPED", fmt, ap);
+  va_end(ap);
+  exit(77);
+}
+
+void tu_not_applicable(const char *test, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  say_line(test, "NOT APPLICABLE", fmt, ap);
+  va_end(ap);
+}
+
+int tu_under_valgrind(void) {
+  const char *p = getenv("LD_PRELOAD");
+  return p && strstr(p, "vgpreload") != NULL;
+}
+
+#define NO_SECCOMP "seccomp filters cannot be installed here"
+#define VALGRIND_NO_SECCOMP "valgrind does not implement seccomp(2)"
+
+void tu_skip_no_seccomp(const char *test) {
+  if (tu_under_valgrind()) tu_not_applicable(test, VALGRIND_NO_SECCOMP);
+  else tu_skip(test, NO_SECCOMP);
+}
+
+void tu_skip_program_no_seccomp(const char *what) {
+  if (!tu_under_valgrind()) tu_skip_program(NO_SECCOMP ": %s", what);
+  fprintf(stderr, "%s: NOT APPLICABLE: " VALGRIND_NO_SECCOMP ": %s\n",
+          program_name(), what);
+  exit(77);
+}
+
+int tu_have_corpus(void) {
+  struct stat st;
+  return stat(SHARED_DIR "/corpus", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tu_have_program(const char *program) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", program);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  tu_result r = tu_run(argv, NULL);
+  int ok = r.exited && r.status == 0;
+  tu_result_free(&r);
+  return ok;
+}
 
 int tu_compile(const char *src, const char *arch, struct sock_fprog *prog,
                char **diags) {

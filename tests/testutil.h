@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h" /* SHARED_DIR */
 #include "sysfence.h"
 
 /* Built with AddressSanitizer (gcc defines the first, clang answers the
@@ -20,6 +21,54 @@
 #ifndef TU_ASAN
 #define TU_ASAN 0
 #endif
+
+/* ---- checks that cannot run here ------------------------------------------
+ * A check that needs something this machine lacks (a tool, a kernel
+ * feature, the corpus) calls tu_skip and returns: one line on stderr,
+ *   PROGRAM: TEST: SKIPPED: REASON
+ * which 'make check' (check-local) collects from the test logs and lists
+ * at the end.  With SYSFENCE_REQUIRE_ALL=1 in the environment (CI) the
+ * check fails instead, with the reason.  Call it inside a Check test. */
+void tu_skip(const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The whole program: "PROGRAM: SKIPPED: REASON", exit status 77 (automake's
+ * SKIP); with SYSFENCE_REQUIRE_ALL=1, exit status 1. */
+_Noreturn void tu_skip_program(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* A check that cannot apply to this build or run at all (an instrumented
+ * build, or valgrind: what it needs or measures is not there), as opposed
+ * to one the machine cannot run: "PROGRAM: TEST: NOT APPLICABLE: REASON",
+ * listed apart, and never a failure, SYSFENCE_REQUIRE_ALL or not. */
+void tu_not_applicable(const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Running under valgrind (make check-valgrind)?  Valgrind does not
+ * implement seccomp(2): checks that install a filter do not apply to such
+ * a run. */
+int tu_under_valgrind(void);
+/* For a check that needs seccomp where tu_seccomp_available() said no:
+ * not applicable under valgrind, else a skip. */
+void tu_skip_no_seccomp(const char *test);
+/* The same for a whole program (exit status 77, or 1 for a skip under
+ * SYSFENCE_REQUIRE_ALL=1); WHAT says what did not run. */
+_Noreturn void tu_skip_program_no_seccomp(const char *what);
+
+/* Is the shared corpus (SHARED_DIR/corpus, ./configure --with-shared) there? */
+int tu_have_corpus(void);
+#define TU_NO_CORPUS                                                           \
+  "the corpus is not there (" SHARED_DIR "/corpus); "                          \
+  "./configure --with-shared=DIR points to it"
+/* In a Check test that needs the corpus: skip it (loudly) without. */
+#define TU_NEED_CORPUS(test)                                                   \
+  do {                                                                         \
+    if (!tu_have_corpus()) {                                                   \
+      tu_skip((test), "%s", TU_NO_CORPUS);                                     \
+      return;                                                                  \
+    }                                                                          \
+  } while (0)
+
+/* Is PROGRAM found on $PATH (sh's command -v)? */
+int tu_have_program(const char *program);
 
 /* Compile SRC for ARCH (NULL: host).  Returns the sysfence_compile status;
  * on success *prog is filled (free prog->filter).  If DIAGS is not NULL it
