@@ -129,19 +129,50 @@ static unsigned char *api_blob(const char *src, const char *arch, size_t *len) {
 /* ---- help, version, usage errors ------------------------------------------ */
 
 START_TEST(cli_help) {
-  const char *forms[][2] = {{"--help", NULL}, {"-h", NULL}, {"help", NULL},
-                            {"compile", "--help"}};
-  for (int i = 0; i < 4; i++) {
-    tu_result r = sf(NULL, forms[i][0], forms[i][1], NULL);
+  /* The command list: every command, no option of one. */
+  const char *forms[] = {"--help", "-h", "help"};
+  for (int i = 0; i < 3; i++) {
+    tu_result r = sf(NULL, forms[i], NULL);
     EXPECT_EXIT(r, 0);
-    const char *want[] = {"-o",       "--output", "--format", "--arch",
-                          "-I",       "--include", "--name",  "--bad-arch",
-                          "compile",  "check",    "disasm",   "arches",
-                          "--help",   "--version", "bpf",     "asm"};
+    const char *want[] = {"compile", "check", "disasm", "eval", "sim", "stats",
+                          "run", "arches", "--help", "--version", "COMMAND --help"};
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++)
       ck_assert_msg(strstr(r.out, want[w]) != NULL, "%s: help lacks '%s':\n%s",
-                    forms[i][0], want[w], r.out);
+                    forms[i], want[w], r.out);
     ck_assert_msg(strstr(r.out, "Usage") != NULL, "no usage line");
+    tu_result_free(&r);
+  }
+  /* Each command's help: its own options and only those. */
+  const struct {
+    const char *cmd;
+    const char *has[8], *lacks[4];
+  } helps[] = {
+      {"compile", {"-o", "--output", "--format", "--arch", "-I", "--include", "--name",
+                   "--bad-arch"}, {"--trace", "--blob", "--dry-run", NULL}},
+      {"check", {"--arch", "--include", "--define", "--bad-arch", NULL},
+       {"--output", "--format", "--optimize", "--name"}},
+      {"disasm", {"--arch", "byte order", NULL}, {"--output", "--include", "--define", NULL}},
+      {"arches", {"--help", NULL}, {"--arch", "--output", NULL}},
+      {"run", {"--dry-run", "--no-preflight", "--tsync", "--define", "SYSFENCE_PID", NULL},
+       {"--output", "--format", NULL}},
+  };
+  for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+    tu_result r = sf(NULL, helps[i].cmd, "--help", NULL);
+    EXPECT_EXIT(r, 0);
+    for (int w = 0; w < 8 && helps[i].has[w]; w++)
+      ck_assert_msg(strstr(r.out, helps[i].has[w]) != NULL, "%s --help lacks '%s':\n%s",
+                    helps[i].cmd, helps[i].has[w], r.out);
+    for (int w = 0; w < 4 && helps[i].lacks[w]; w++)
+      ck_assert_msg(strstr(r.out, helps[i].lacks[w]) == NULL, "%s --help has '%s':\n%s",
+                    helps[i].cmd, helps[i].lacks[w], r.out);
+    /* Lines fit in 80 columns. */
+    for (const char *p = r.out; *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t n = nl ? (size_t)(nl - p) : strlen(p);
+      ck_assert_msg(n < 80, "%s --help: a line of %zu columns: %.*s", helps[i].cmd, n,
+                    (int)n, p);
+      p += n + (nl != NULL);
+    }
     tu_result_free(&r);
   }
   /* Without arguments: usage on stderr, exit 2. */
@@ -149,6 +180,44 @@ START_TEST(cli_help) {
   EXPECT_EXIT(r, 2);
   ck_assert_msg(strstr(r.err, "Usage") != NULL && r.out[0] == '\0', "%s", r.err);
   tu_result_free(&r);
+}
+END_TEST
+
+/* An option a command does not take is refused the same way by every
+ * command (named, exit 2, nothing written), and so are extra arguments. */
+START_TEST(cli_refuses_foreign_options) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "ok.policy", GOOD);
+  char *out = path_in(dir, "out");
+  const char *cases[][6] = {
+      {"check", "-o", out, pol, NULL, "'--output' does not apply to 'check'"},
+      {"check", "--format", "c", pol, NULL, "'--format' does not apply to 'check'"},
+      {"check", "-O", "1", pol, NULL, "'--optimize' does not apply to 'check'"},
+      {"check", "--name", "x", pol, NULL, "'--name' does not apply to 'check'"},
+      {"disasm", "-I", dir, pol, NULL, "'--include' does not apply to 'disasm'"},
+      {"disasm", "-o", out, pol, NULL, "'--output' does not apply to 'disasm'"},
+      {"sim", "--bad-arch", "ALLOW", pol, "read", "'--bad-arch' does not apply to 'sim'"},
+      {"eval", "--trace", pol, "read", NULL, "'--trace' does not apply to 'eval'"},
+      {"compile", "--dry-run", pol, NULL, NULL, "'--dry-run' does not apply to 'compile'"},
+      {"arches", "--arch", "x86_64", NULL, NULL, "'--arch' does not apply to 'arches'"},
+      {"arches", "extra", NULL, NULL, NULL, "too many arguments"},
+      {"check", pol, "extra", NULL, NULL, "too many arguments"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tu_result r = sf(NULL, cases[i][0], cases[i][1], cases[i][2], cases[i][3],
+                     cases[i][4], NULL);
+    ck_assert_msg(r.exited && r.status == 2, "case %zu (%s %s): exit %d\n%s", i,
+                  cases[i][0], cases[i][1], r.status, r.err);
+    ck_assert_msg(strstr(r.err, cases[i][5]) && strstr(r.err, "--help"),
+                  "case %zu: %s", i, r.err);
+    ck_assert_msg(r.out[0] == '\0', "case %zu printed: %s", i, r.out);
+    ck_assert_msg(!file_exists(out), "case %zu: output written", i);
+    tu_result_free(&r);
+  }
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 
@@ -1184,6 +1253,7 @@ static Suite *cli_suite(void) {
   TCase *tc = tcase_create("options");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, cli_help);
+  tcase_add_test(tc, cli_refuses_foreign_options);
   tcase_add_test(tc, cli_version);
   tcase_add_test(tc, cli_usage_errors);
   tcase_add_test(tc, cli_policy_error_keeps_output);

@@ -1,12 +1,14 @@
 /* call.c - parsing calls written on the command line (see call.h) and
  * explaining the reference semantics' decision for one. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch/arch.h"
+#include "bpf/action.h"
 #include "front/ast.h"
 #include "cli/call.h"
 #include "base/context.h"
@@ -252,4 +254,29 @@ uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
            rule->loc.src ? rule->loc.src->name : "?", rule->loc.line,
            rule->loc.col, name);
   return action;
+}
+
+sf_call_spec *sf_calls_parse(char *const *calls, size_t n, const sf_arch *target,
+                             const ast_file *defs, const sysfence_ctx *ctx) {
+  sf_call_spec *specs = calloc(n ? n : 1, sizeof *specs);
+  if (!specs) {
+    fprintf(stderr, "sysfence: error: %s\n", strerror(ENOMEM));
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char err[256];
+    if (sf_call_parse(calls[i], target, defs, ctx, &specs[i], err, sizeof err) != 0) {
+      fprintf(stderr, "sysfence: error: bad call '%s': %s\n", calls[i], err);
+      free(specs);
+      return NULL;
+    }
+  }
+  return specs;
+}
+
+void sf_call_print(const char *call, size_t n_calls, uint32_t action,
+                   const char *why) {
+  char act[32];
+  if (n_calls > 1) printf("%s -> ", call);
+  printf("%s  %s\n", sf_action_str(action, act, sizeof act), why);
 }

@@ -49,4 +49,14 @@ int sf_define_lookup(const struct ast_file *file, const char *name,
 uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
                          size_t why_size);
 
+/* Parse every one of N CALLS (all before any output): a malloc()ed array,
+ * or NULL after "sysfence: error: bad call ..." on stderr. */
+sf_call_spec *sf_calls_parse(char *const *calls, size_t n, const sf_arch *target,
+                             const struct ast_file *defs,
+                             const struct sysfence_ctx *ctx);
+/* Print one result line: "ACTION  WHY", after "CALL -> " when there are
+ * several calls. */
+void sf_call_print(const char *call, size_t n_calls, uint32_t action,
+                   const char *why);
+
 #endif

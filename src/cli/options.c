@@ -1,12 +1,385 @@
-/* options.c - options shared by the sysfence commands (see options.h). */
+/* options.c - the options of the sysfence commands (see options.h). */
 #include "cli/options.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+
+#include "base/file.h"
+#include "bpf/blob.h"
+#include "bpf/bpf.h"
+#include "bpf/cheader.h"
+
+/* ---- the option table ------------------------------------------------------ */
+
+/* Every option of the commands, with its help; a command's --help lists
+ * those it takes (sf_command.opts), in this order. */
+static const struct {
+  int id;       /* what sf_command.opts lists; getopt's value */
+  char shortc;  /* the short option, or 0 (commands that take different
+                   options with one letter never take both) */
+  const char *name;
+  const char *arg; /* NULL: no argument */
+  const char *help; /* lines after the first are indented by the printer */
+} options[] = {
+    {'o', 'o', "output", "FILE",
+     "write to FILE atomically ('-': stdout); default stdout,\n"
+     "which must not be a terminal for bpf"},
+    {'f', 'f', "format", "FORMAT",
+     "bpf (raw struct sock_filter array in the target's byte\n"
+     "order; default), c (C header), asm (listing)"},
+    {'a', 'a', "arch", "ARCH", NULL /* sf_command.arch_help */},
+    {'I', 'I', "include", "DIR",
+     "search DIR for #include files (after the folder of the\n"
+     "including file); may be repeated"},
+    {'D', 'D', "define", "NAME[=VALUE]",
+     "a constant, as if #define'd before the policy (VALUE\n"
+     "default 1); may be repeated.  SYSFENCE_PID, the pid of\n"
+     "the process the filter is for, is defined by 'run';\n"
+     "elsewhere a policy using it needs -D SYSFENCE_PID=PID"},
+    {'n', 'n', "name", "IDENT",
+     "C identifier of the array for --format c (default:\n"
+     "sysfence_filter; not a C keyword, a reserved name, or\n"
+     "BPF_*/SKF_*)"},
+    {'B', 0, "bad-arch", "ACTION",
+     "action for a foreign architecture and for the other\n"
+     "ABI's syscall numbers (x32 on x86_64); default\n"
+     "KILL_PROCESS; e.g. ERRNO(38), KILL_THREAD; ALLOW and LOG\n"
+     "are warned about: they let every other ABI through\n"
+     "unfiltered"},
+    {'O', 'O', "optimize", "LEVEL",
+     "1 (default) optimizes the filter for size and speed; 0\n"
+     "emits straightforward code (same decisions)"},
+    {'R', 0, "profile", "FILE",
+     "syscall frequencies ('strace -c' output, or 'NAME COUNT'\n"
+     "lines) to give frequent syscalls shorter paths (same\n"
+     "decisions); stats also prints the mean path weighted by it"},
+    {'T', 0, "trace", NULL,
+     "print each instruction executed: address, the\n"
+     "instruction, and A and X after it"},
+    {'P', 0, "policy", NULL, "FILE is a policy"},
+    {'L', 0, "blob", NULL,
+     "FILE is a raw filter (default: a raw filter if it is a\n"
+     "whole number of instructions that passes the kernel's\n"
+     "checks, else a policy)"},
+    {'t', 0, "tsync", NULL, "SECCOMP_FILTER_FLAG_TSYNC: filter all threads"},
+    {'g', 0, "log", NULL, "SECCOMP_FILTER_FLAG_LOG: log the actions taken"},
+    {'s', 0, "spec-allow", NULL,
+     "SECCOMP_FILTER_FLAG_SPEC_ALLOW: keep speculative store\n"
+     "bypass mitigation off"},
+    {'p', 0, "no-preflight", NULL,
+     "install the filter even if, run in the simulator, it\n"
+     "refuses the execve that starts COMMAND"},
+    {'Y', 'n', "dry-run", NULL,
+     "compile, preflight and print the listing; install and\n"
+     "run nothing"},
+    {'h', 'h', "help", NULL, "show this help and exit"},
+    {'V', 'V', "version", NULL, "show the version and exit"},
+};
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+static const char *const call_syntax =
+    "A CALL is [ABI:]SYSCALL[(ARG, ...)]: SYSCALL a name or a number\n"
+    "(seccomp_data.nr as is); up to 6 ARGs (missing ones are 0), each a\n"
+    "number (decimal, 0x hex, 0b binary, 0 octal; negative: 64-bit two's\n"
+    "complement); ARGs may be joined with '|'.%s\n"
+    "ABI (x32, i386, ...) takes the number from that ABI's table and sets\n"
+    "seccomp_data.arch to its AUDIT_ARCH.  Examples: 'openat(-100, 0, 0x241)',\n"
+    "'x32:read(0)', 'i386:open'.  Put '--' before a CALL that starts with '-'.\n";
+
+static int takes(const sf_command *cmd, int id) {
+  return id == 'h' || id == 'V' || strchr(cmd->opts, id) != NULL;
+}
+
+/* TEXT in lines of at most 54 columns from column 25 (or below a head
+ * that reaches past column 24); its newlines are spaces. */
+static void print_wrapped(const char *text, int col, FILE *out) {
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ' || *p == '\n') p++;
+    int n = 0, last = 0;
+    for (; p[n] && n <= 54; n++)
+      if (p[n] == ' ' || p[n] == '\n') last = n;
+    if (p[n] && last) n = last; /* break at the last space that fits */
+    if (col > 24) {
+      fputc('\n', out);
+      col = 0;
+    }
+    fprintf(out, "%*s%.*s\n", 25 - col, "", n, p);
+    col = 0;
+    p += n;
+  }
+}
+
+static void print_option(const sf_command *cmd, int i, FILE *out) {
+  char head[48];
+  snprintf(head, sizeof head, "%s%c%s--%s%s%s", options[i].shortc ? "-" : " ",
+           options[i].shortc ? options[i].shortc : ' ',
+           options[i].shortc ? ", " : "  ", options[i].name,
+           options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+  const char *help = options[i].help;
+  char arch_help[160];
+  if (options[i].id == 'a') {
+    snprintf(arch_help, sizeof arch_help, "%s (default: the host, %s)",
+             cmd->arch_help ? cmd->arch_help : "target architecture",
+             sysfence_host_arch() ? sysfence_host_arch() : "none");
+    help = arch_help;
+  }
+  print_wrapped(help, fprintf(out, "  %s", head), out);
+}
+
+void sf_cli_help(const sf_command *cmd, FILE *out) {
+  fprintf(out, "Usage: sysfence %s [OPTIONS]%s%s\n\n%s\n\nOptions:\n", cmd->name,
+          *cmd->args ? " " : "", cmd->args, cmd->about);
+  for (int i = 0; i < N_OPTIONS; i++)
+    if (takes(cmd, options[i].id)) print_option(cmd, i, out);
+  if (cmd->max_args != 0 && strcmp(cmd->name, "run") != 0)
+    fprintf(out, "\n"), fprintf(out, call_syntax,
+                                 takes(cmd, 'I') ? "  An ARG may also be\na "
+                                                   "constant #define'd in the policy or given "
+                                                   "with -D." : "");
+  if (cmd->epilog)
+    fputs(cmd->epilog, out);
+  else
+    fprintf(out, "\nExit status: 0 success, 1 errors in the %s, 2 usage or I/O error.\n",
+            takes(cmd, 'I') ? "policy" : "program");
+}
+
+__attribute__((format(printf, 2, 3)))
+int sf_cli_usage_error(const sf_command *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "sysfence: %s: ", cmd->name);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'sysfence %s --help' for more information.\n", cmd->name);
+  return cmd->usage_status ? cmd->usage_status : EXIT_USAGE;
+}
+
+/* ---- parsing ----------------------------------------------------------------- */
+
+static int parse_format(const char *s, sysfence_format *f) {
+  if (strcmp(s, "bpf") == 0) *f = SYSFENCE_FORMAT_BPF;
+  else if (strcmp(s, "c") == 0) *f = SYSFENCE_FORMAT_C;
+  else if (strcmp(s, "asm") == 0) *f = SYSFENCE_FORMAT_ASM;
+  else return -1;
+  return 0;
+}
+
+static const char *long_name(int id) {
+  for (int i = 0; i < N_OPTIONS; i++)
+    if (options[i].id == id) return options[i].name;
+  return "?";
+}
+
+/* Apply option C (with OPTARG): -1, or an exit status. */
+static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opts *o) {
+  switch (c) {
+  case 'o': o->output = arg; break;
+  case 'f':
+    if (parse_format(arg, &o->format) != 0)
+      return sf_cli_usage_error(cmd, "unknown format '%s' (expected bpf, c or asm)", arg);
+    break;
+  case 'a': o->arch = arg; break;
+  case 'I': o->includes[o->n_includes++] = arg; break;
+  case 'D': o->defines[o->n_defines++] = arg; break;
+  case 'n': {
+    const char *why = sf_c_name_problem(arg);
+    if (why)
+      return sf_cli_usage_error(cmd, "--name '%s' cannot name a C array: %s", arg, why);
+    o->name = arg;
+    break;
+  }
+  case 'B': o->bad_arch = arg; break;
+  case 'O':
+    if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0)
+      return sf_cli_usage_error(cmd, "unknown optimization level '%s' (expected 0 or 1)", arg);
+    o->opt_level = arg[0] - '0';
+    break;
+  case 'R': o->profile = arg; break;
+  case 'T': o->trace = 1; break;
+  case 'P': o->kind = INPUT_POLICY; break;
+  case 'L': o->kind = INPUT_BLOB; break;
+  case 't': o->flags |= SYSFENCE_APPLY_TSYNC; break;
+  case 'g': o->flags |= SYSFENCE_APPLY_LOG; break;
+  case 's': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
+  case 'p': o->no_preflight = 1; break;
+  case 'Y': o->dry_run = 1; break;
+  case 'h': sf_cli_help(cmd, stdout); return EXIT_OK;
+  case 'V': printf("sysfence %s\n", sysfence_version()); return EXIT_OK;
+  }
+  return -1;
+}
+
+/* The input and the arguments after the options; -1, or an exit status. */
+static int take_arguments(const sf_command *cmd, int argc, char **argv,
+                          sf_cli_opts *o) {
+  int n = argc - optind - (cmd->takes_input ? 1 : 0);
+  if (n < 0) return sf_cli_usage_error(cmd, "missing input file");
+  if (n < cmd->min_args)
+    return sf_cli_usage_error(cmd, "missing call to evaluate, e.g. 'read(0, 0, 16)'");
+  if (cmd->max_args >= 0 && n > cmd->max_args)
+    return sf_cli_usage_error(cmd, "too many arguments ('%s')", argv[argc - n]);
+  if (cmd->takes_input) o->input = argv[optind];
+  o->calls = argv + argc - n;
+  o->n_calls = (size_t)n;
+  return -1;
+}
+
+/* getopt's tables: every long option (an option a command does not take is
+ * refused by name, not as unknown), and the short ones CMD takes. */
+/* The option short letter C means for CMD: the one CMD takes, else the
+ * first with that letter (to refuse it by name); -1 if none. */
+static int option_of_short(const sf_command *cmd, int c) {
+  int first = -1;
+  for (int i = 0; i < N_OPTIONS; i++) {
+    if (options[i].shortc != c) continue;
+    if (takes(cmd, options[i].id)) return i;
+    if (first < 0) first = i;
+  }
+  return first;
+}
+
+/* getopt's tables: every option, so that one a command does not take is
+ * refused by name rather than as unknown; a short letter two options share
+ * is the one CMD takes. */
+static void getopt_tables(const sf_command *cmd, struct option *longs, char *shorts) {
+  size_t k = 0;
+  shorts[k++] = ':';
+  for (int i = 0; i < N_OPTIONS; i++) {
+    longs[i] = (struct option){options[i].name,
+                               options[i].arg ? required_argument : no_argument,
+                               NULL, options[i].id};
+    int c = options[i].shortc;
+    if (!c || option_of_short(cmd, c) != i) continue;
+    shorts[k++] = (char)c;
+    if (options[i].arg) shorts[k++] = ':';
+  }
+  longs[N_OPTIONS] = (struct option){NULL, 0, NULL, 0};
+  shorts[k] = '\0';
+}
+
+/* getopt returns the letter of a short option: its id. */
+static int id_of_short(const sf_command *cmd, int c) {
+  int i = option_of_short(cmd, c);
+  return i < 0 ? c : options[i].id;
+}
+
+int sf_cli_parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o) {
+  struct option longs[N_OPTIONS + 1];
+  char shorts[2 * N_OPTIONS + 2];
+  getopt_tables(cmd, longs, shorts);
+  optind = 1;
+  opterr = 0; /* our own messages name the command */
+  int c, idx = -1;
+  while ((c = getopt_long(argc, argv, shorts, longs, &idx)) != -1) {
+    if (c == ':')
+      return sf_cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+    if (c == '?') {
+      if (optopt) return sf_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+      return sf_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    }
+    if (idx < 0) c = id_of_short(cmd, c);
+    idx = -1;
+    if (!takes(cmd, c))
+      return sf_cli_usage_error(cmd, "option '--%s' does not apply to '%s'",
+                                long_name(c), cmd->name);
+    int rc = take_option(cmd, c, optarg, o);
+    if (rc >= 0) return rc;
+  }
+  return take_arguments(cmd, argc, argv, o);
+}
+
+/* ---- applying options -------------------------------------------------------- */
+
+int sf_cli_status(int rc) {
+  return rc == SYSFENCE_OK ? EXIT_OK : rc == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
+}
+
+const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
+  const sf_arch *arch = o->arch ? sf_arch_by_name(o->arch) : sf_arch_host();
+  if (!arch && o->arch)
+    sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')", o->arch);
+  else if (!arch)
+    sf_cli_usage_error(cmd, "no syscall table for this host; give --arch");
+  return arch;
+}
+
+int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
+                             const sf_cli_opts *o) {
+  if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')",
+                              o->arch);
+  char why[512];
+  if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
+                         sizeof why) != 0)
+    return sf_cli_usage_error(cmd, "%s", why);
+  for (size_t i = 0; i < o->n_defines; i++)
+    if (sf_cli_define(ctx, o->defines[i], why, sizeof why) != 0)
+      return sf_cli_usage_error(cmd, "%s", why);
+  if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
+  if (o->profile &&
+      sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {
+    fprintf(stderr, "sysfence: %s\n", why);
+    return EXIT_USAGE;
+  }
+  return -1;
+}
+
+int sf_cli_configure(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o) {
+  int rc = sf_cli_configure_options(cmd, ctx, o);
+  if (rc >= 0) return rc;
+  char why[512];
+  if (sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
+    return sf_cli_usage_error(cmd, "%s", why);
+  return -1;
+}
+
+/* ---- reading inputs ---------------------------------------------------------- */
+
+int sf_cli_read(const char *path, size_t max, unsigned char **data, size_t *len) {
+  sf_input in;
+  int err = strcmp(path, "-") == 0 ? sf_read_stream(stdin, max, NULL, &in)
+                                   : sf_read_path(path, max, NULL, &in);
+  if (err) {
+    fprintf(stderr, "sysfence: error: cannot read '%s': %s\n", path, strerror(err));
+    return EXIT_USAGE;
+  }
+  *data = (unsigned char *)in.data;
+  /* A larger input keeps its first MAX + 1 bytes: too big, the callers say. */
+  *len = in.len + (in.more ? 1 : 0);
+  return -1;
+}
+
+int sf_cli_load_blob(const char *path, const sf_arch *arch, int validate,
+                     struct sock_filter **prog, size_t *n, char *why,
+                     size_t why_size) {
+  unsigned char *raw;
+  size_t len;
+  int rc = sf_cli_read(path, SF_BLOB_READ_MAX, &raw, &len);
+  if (rc >= 0) return rc;
+  rc = sf_bpf_from_blob(raw, len, arch->big_endian, prog, n, why, why_size);
+  free(raw);
+  if (rc != 0) {
+    fprintf(stderr, "%s: error: %s\n", path, why);
+    return errno == ENOMEM ? EXIT_USAGE : EXIT_POLICY;
+  }
+  char reason[256];
+  if (sf_bpf_validate(*prog, *n, reason, sizeof reason) == 0) return -1;
+  snprintf(why, why_size, "%s: error: invalid seccomp filter: %s\n", path, reason);
+  if (!validate) return EXIT_POLICY; /* the caller lists it, then says why */
+  fputs(why, stderr);
+  free(*prog);
+  *prog = NULL;
+  return EXIT_POLICY;
+}
+
+/* ---- applying the common options to a context -------------------------------- */
 
 int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
                        const char *const *includes, size_t n_includes,

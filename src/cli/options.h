@@ -1,10 +1,15 @@
-/* cli.h - what the sysfence commands share: exit statuses, and applying
- * the common options (--bad-arch, -I, the input) to a context. */
-#ifndef SF_CLI_H
-#define SF_CLI_H
+/* options.h - what the sysfence commands share: the command table's entry,
+ * the one option table (parsing, the per-command --help, refusing an option
+ * a command does not take), usage errors, exit statuses, and applying the
+ * common options to a context. */
+#ifndef SF_OPTIONS_H
+#define SF_OPTIONS_H
 
+#include <linux/filter.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "arch/arch.h"
 #include "sysfence.h"
 
 enum {
@@ -12,6 +17,79 @@ enum {
   EXIT_POLICY = 1, /* the policy (or the input program) has errors */
   EXIT_USAGE = 2   /* bad command line, unreadable file, I/O error */
 };
+
+typedef enum { INPUT_AUTO, INPUT_POLICY, INPUT_BLOB } sf_input_kind;
+
+/* The options of one command line (each command reads what it takes). */
+typedef struct sf_cli_opts {
+  const char *output, *arch, *name, *bad_arch, *input, *profile;
+  sysfence_format format;
+  const char **includes; /* -I, room for argc entries */
+  size_t n_includes;
+  const char **defines; /* -D NAME=VALUE, room for argc entries */
+  size_t n_defines;
+  char **calls; /* eval, sim: the arguments after the input */
+  size_t n_calls;
+  int trace;
+  int opt_level; /* -1: the library's default */
+  unsigned flags; /* run: SYSFENCE_APPLY_* */
+  int dry_run, no_preflight; /* run */
+  sf_input_kind kind;
+} sf_cli_opts;
+
+struct sf_command;
+typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv);
+
+/* One command of the table in main.c.  OPTS are the ids of the options it
+ * takes (options.c's table: the short letter, or for long-only options
+ * B --bad-arch, R --profile, T --trace, P --policy, L --blob, t --tsync,
+ * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
+ * takes -h and -V. */
+typedef struct sf_command {
+  const char *name;
+  const char *args;     /* "POLICY", "FILE.bpf CALL...", "" */
+  const char *summary;  /* one line for 'sysfence --help' */
+  const char *about;    /* what it does, for its own --help */
+  const char *opts;
+  const char *arch_help; /* what -a means for it (NULL: the target) */
+  int takes_input;      /* an input file comes first */
+  int min_args, max_args; /* arguments after the input (max -1: any) */
+  sf_command_fn run;
+  const char *epilog;   /* the end of its --help (NULL: the usual exit
+                           statuses) */
+  int usage_status;     /* exit status of a usage error (0: EXIT_USAGE) */
+} sf_command;
+
+/* "sysfence: CMD: message" and a pointer to CMD's --help on stderr;
+ * returns EXIT_USAGE. */
+int sf_cli_usage_error(const sf_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* CMD's --help on OUT. */
+void sf_cli_help(const sf_command *cmd, FILE *out);
+/* Parse ARGV (ARGV[0] is the command's name) into O.  Returns -1 to go
+ * on, or an exit status (--help, --version, a usage error). */
+int sf_cli_parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o);
+
+/* Apply -a, --bad-arch, -I, -D, -O and --profile; then (sf_cli_configure)
+ * the input.  -1, or an exit status after a message. */
+int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
+                             const sf_cli_opts *o);
+int sf_cli_configure(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o);
+/* The architecture -a names, or the host's; NULL after a usage error. */
+const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o);
+/* An exit status for a compilation's SYSFENCE_* result. */
+int sf_cli_status(int sysfence_rc);
+
+/* Read PATH ('-': stdin), at most MAX bytes (MORE tells a bigger input):
+ * *DATA malloc()ed.  -1, or EXIT_USAGE after "cannot read" on stderr. */
+int sf_cli_read(const char *path, size_t max, unsigned char **data, size_t *len);
+/* Read, decode and (VALIDATE) check the raw filter PATH for ARCH: -1 and
+ * *PROG malloc()ed, or an exit status after a message naming PATH.  A
+ * filter that decodes but breaks the kernel's rules is *PROG with exit
+ * status EXIT_POLICY when not VALIDATE (disasm lists it anyway). */
+int sf_cli_load_blob(const char *path, const sf_arch *arch, int validate,
+                     struct sock_filter **prog, size_t *n, char *why,
+                     size_t why_size);
 
 /* Set --bad-arch (may be NULL) and the -I folders.  Returns 0, or -1 with
  * a message for the user in WHY. */
@@ -26,5 +104,9 @@ int sf_cli_define(sysfence_ctx *ctx, const char *arg, char *why, size_t why_size
  * or -1 with a message in WHY. */
 int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
                      size_t why_size);
+
+/* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
+extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
+    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches;
 
 #endif

@@ -1,0 +1,26 @@
+/* cmd-arches.c - 'sysfence arches': the architectures of the tables. */
+#include <stdio.h>
+
+#include "arch/arch.h"
+#include "cli/options.h"
+
+static int run_arches(const sf_command *cmd, int argc, char **argv) {
+  sf_cli_opts o = {.opt_level = -1};
+  int rc = sf_cli_parse(cmd, argc, argv, &o);
+  if (rc >= 0) return rc;
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  for (size_t i = 0; i < n; i++) {
+    const sf_arch *a = all[i];
+    printf("%-12s AUDIT_ARCH 0x%08x  %s-endian  %d-bit  %zu syscalls\n", a->name,
+           a->audit_arch, a->big_endian ? "big" : "little", a->bits, a->n_syscalls);
+  }
+  return EXIT_OK;
+}
+
+const sf_command sf_cmd_arches = {
+    "arches", "",
+    "list the supported architectures",
+    "List the supported architectures with their AUDIT_ARCH value, byte\n"
+    "order, argument width and number of syscalls.",
+    "hV", NULL, 0, 0, 0, run_arches, NULL, 0};

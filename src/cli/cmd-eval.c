@@ -1,0 +1,50 @@
+/* cmd-eval.c - 'sysfence eval': what a policy gives each call, and the
+ * rule that decided it, by the policy's reference semantics (the oracle,
+ * src/oracle), not by running BPF. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/context.h"
+#include "cli/call.h"
+#include "cli/options.h"
+
+static int eval_calls(const sf_cli_opts *o, const sf_ruleset *rs,
+                      const struct ast_file *tree, const sysfence_ctx *ctx) {
+  sf_call_spec *specs = sf_calls_parse(o->calls, o->n_calls, rs->arch, tree, ctx);
+  if (!specs) return EXIT_USAGE;
+  for (size_t i = 0; i < o->n_calls; i++) {
+    char why[300];
+    uint32_t action = sf_call_explain(rs, &specs[i].call, why, sizeof why);
+    sf_call_print(o->calls[i], o->n_calls, action, why);
+  }
+  free(specs);
+  return EXIT_OK;
+}
+
+static int run_eval(const sf_command *cmd, int argc, char **argv) {
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
+  int rc = sf_cli_parse(cmd, argc, argv, &o);
+  if (rc >= 0) return rc;
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return sf_cli_usage_error(cmd, "%s", strerror(ENOMEM));
+  rc = sf_cli_configure(cmd, ctx, &o);
+  if (rc < 0) {
+    const struct ast_file *tree;
+    const sf_ruleset *rs = sf_front_end_tree(ctx, &tree);
+    fputs(sysfence_diag_text(ctx), stderr);
+    if (rs) rc = eval_calls(&o, rs, tree, ctx);
+    else rc = sysfence_error_count(ctx) ? EXIT_POLICY : EXIT_USAGE;
+  }
+  sysfence_free(ctx);
+  return rc;
+}
+
+const sf_command sf_cmd_eval = {
+    "eval", "POLICY CALL...",
+    "the action POLICY gives each CALL, and the deciding rule",
+    "Print the action POLICY gives each CALL and the rule that decided it,\n"
+    "by the policy's reference semantics (not by running BPF).",
+    "aIDBhV", NULL, 1, 1, -1, run_eval, NULL, 0};

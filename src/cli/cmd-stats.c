@@ -1,0 +1,184 @@
+/* cmd-stats.c - 'sysfence stats': a filter's (or a policy's) length, path
+ * lengths and what the kernel's action cache allows (the measurements
+ * are stats.c's). */
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/context.h"
+#include "bpf/action.h"
+#include "bpf/blob.h"
+#include "bpf/bpf.h"
+#include "cli/options.h"
+#include "cli/stats.h"
+
+/* The allowed syscalls the cache misses, or (WANT_LOADS) those whose
+ * path loads arguments with their path lengths; wrapped at column 13. */
+static void print_names(const sf_stats *st, int want_loads) {
+  size_t shown = 0;
+  int col = 13;
+  for (size_t i = 0; i < st->n_sys; i++) {
+    const sf_stats_sys *y = &st->sys[i];
+    if (!(want_loads ? y->loads_args : y->allowed && !y->cached)) continue;
+    char item[96];
+    if (want_loads) snprintf(item, sizeof item, "%s (%zu, worst %zu)", y->name, y->steps, y->worst);
+    else snprintf(item, sizeof item, "%s", y->name);
+    int w = (int)strlen(item) + (shown ? 1 : 0);
+    if (shown && col + w > 79) {
+      printf("\n%13s", "");
+      col = 13;
+      w--;
+    } else if (shown) {
+      putchar(' ');
+    }
+    fputs(item, stdout);
+    col += w;
+    shown++;
+  }
+  printf("%s\n", shown ? "" : "(none)");
+}
+
+static void print_stats(const sf_stats *st) {
+  char act[32];
+  printf("program:     %zu instructions (%s)\n", st->len, st->arch->name);
+  printf("paths:       shortest %zu, longest %zu, mean %.2f instructions over the\n"
+         "             %zu %s syscalls with all arguments zero\n",
+         st->min_steps, st->max_steps, st->mean_steps, st->n_sys, st->arch->name);
+  printf("worst path:  %zu instructions (argument probes included)\n",
+         st->worst_steps);
+  printf("bad arch:    %zu instructions (%s)\n", st->bad_arch_steps,
+         sf_action_str(st->bad_arch_action, act, sizeof act));
+  printf("allowed:     %zu syscalls (%zu with all arguments zero)\n",
+         st->n_allowed, st->n_allowed_zero);
+  printf("cached:      %zu always allowed by the kernel's action cache "
+         "(Linux 5.11+)\n", st->n_cached);
+  printf("not cached:  ");
+  print_names(st, 0);
+  printf("arg checks:  %zu syscalls (path, worst path)\n", st->n_loads_args);
+  if (st->n_loads_args) {
+    printf("             ");
+    print_names(st, 1);
+  }
+}
+
+/* The mean path weighted by the profile of CTX (if it has one). */
+static void print_profile_mean(const sf_stats *st, const sysfence_ctx *ctx) {
+  if (!ctx || !ctx->n_profile) return;
+  double sum = 0, calls = 0;
+  for (size_t i = 0; i < st->n_sys; i++) {
+    int64_t c = sf_profile_count(ctx, st->sys[i].name);
+    sum += (double)c * (double)st->sys[i].steps;
+    calls += (double)c;
+  }
+  if (calls > 0)
+    printf("profile:     mean %.2f instructions per call, weighted by the "
+           "profile's counts\n", sum / calls);
+  else
+    printf("profile:     no call of the profile is a %s syscall\n",
+           st->arch->name);
+}
+
+static int stats_of(const struct sock_filter *prog, size_t n, const sf_arch *arch,
+                    const sysfence_ctx *ctx) {
+  sf_stats st;
+  if (sf_stats_compute(prog, n, arch, &st) != 0)
+    return sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
+  print_stats(&st);
+  print_profile_mean(&st, ctx);
+  sf_stats_free(&st);
+  return EXIT_OK;
+}
+
+/* Is RAW a valid filter for ARCH?  Policy text never is: its first two
+ * bytes, as an opcode, have bits above the low byte. */
+static int looks_like_blob(const unsigned char *raw, size_t len, const sf_arch *arch) {
+  struct sock_filter *prog = NULL;
+  size_t n;
+  char why[256];
+  int ok = sf_blob_load(raw, len, arch->big_endian, &prog, &n, why, sizeof why) == 0;
+  free(prog);
+  return ok;
+}
+
+static int stats_policy(const sf_cli_opts *o, const unsigned char *raw, size_t len) {
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
+  int rc = sf_cli_configure_options(&sf_cmd_stats, ctx, o);
+  if (rc < 0 && strcmp(o->input, "-") == 0) {
+    /* stdin is read already; the text may hold NULs (a lexer error). */
+    FILE *f = len ? fmemopen((void *)raw, len, "r") : NULL;
+    int st = f ? sysfence_set_input_file(ctx, "<stdin>", f)
+               : sysfence_set_input_string(ctx, "<stdin>", len ? NULL : "");
+    if (st != SYSFENCE_OK)
+      rc = sf_cli_usage_error(&sf_cmd_stats, "cannot read input: %s", strerror(errno));
+    if (f) fclose(f);
+  } else if (rc < 0) {
+    rc = sf_cli_configure(&sf_cmd_stats, ctx, o);
+  }
+  struct sock_fprog prog = {0};
+  if (rc < 0) {
+    int st = sysfence_compile(ctx, &prog);
+    fputs(sysfence_diag_text(ctx), stderr);
+    rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, sf_arch_by_name(
+                                          sysfence_get_arch(ctx)), ctx)
+         : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
+  }
+  free(prog.filter);
+  sysfence_free(ctx);
+  return rc;
+}
+
+static int stats_blob(const sf_cli_opts *o, const sf_arch *arch,
+                      const unsigned char *raw, size_t len) {
+  struct sock_filter *prog = NULL;
+  size_t n;
+  char why[512];
+  if (sf_blob_load(raw, len, arch->big_endian, &prog, &n, why, sizeof why) != 0) {
+    fprintf(stderr, "%s: error: %s\n", o->input, why);
+    return errno == ENOMEM ? EXIT_USAGE : EXIT_POLICY;
+  }
+  int rc;
+  sysfence_ctx *ctx = o->profile ? sysfence_new() : NULL;
+  char pwhy[512];
+  if (o->profile && !ctx) {
+    rc = sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
+  } else if (ctx && sysfence_set_profile(ctx, o->profile, pwhy, sizeof pwhy) !=
+                        SYSFENCE_OK) {
+    fprintf(stderr, "sysfence: %s\n", pwhy);
+    rc = EXIT_USAGE;
+  } else {
+    rc = stats_of(prog, n, arch, ctx);
+  }
+  sysfence_free(ctx);
+  free(prog);
+  return rc;
+}
+
+static int run_stats(const sf_command *cmd, int argc, char **argv) {
+  const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
+  sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
+  int rc = sf_cli_parse(cmd, argc, argv, &o);
+  if (rc >= 0) return rc;
+  const sf_arch *arch = sf_cli_arch(cmd, &o);
+  if (!arch) return EXIT_USAGE;
+  unsigned char *raw;
+  size_t len;
+  rc = sf_cli_read(o.input, (size_t)64 << 20, &raw, &len);
+  if (rc >= 0) return rc;
+  int blob = o.kind == INPUT_BLOB ||
+             (o.kind == INPUT_AUTO && looks_like_blob(raw, len, arch));
+  rc = blob ? stats_blob(&o, arch, raw, len) : stats_policy(&o, raw, len);
+  free(raw);
+  return rc;
+}
+
+const sf_command sf_cmd_stats = {
+    "stats", "FILE",
+    "path lengths of a raw filter or policy; the action cache",
+    "Measure a raw filter, or a policy after compiling it: its length; the\n"
+    "shortest, longest and mean path over the architecture's syscalls; the\n"
+    "worst path over argument probes; and what the kernel's action cache\n"
+    "(Linux 5.11+) always allows without running the filter.",
+    "aIDBORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};
