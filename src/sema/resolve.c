@@ -673,146 +673,188 @@ static int build_args(rstate *st, const ast_rule *r, const sf_arch *arch,
 
 static item *new_item(rstate *st) { return sf_alloc(st->ctx, sizeof(item)); }
 
-static item *resolve_rule(rstate *st, const ast_rule *r, uint32_t action) {
+/* A rule's ON guard: the architectures it names, and whether the target
+ * is one of them (a rule without a guard applies everywhere). */
+typedef struct guard {
+  const sf_arch **archs;
+  const char **names;
+  size_t n;
+  int applies; /* the target is in the guard, or there is none */
+} guard;
+
+/* Returns 0, or -1 after errors (unknown or repeated architectures). */
+static int resolve_guard(rstate *st, const ast_rule *r, guard *g) {
   sysfence_ctx *ctx = st->ctx;
-  const sf_arch *arch = st->arch;
-
-  /* ON guard. */
-  int guarded = r->n_archs > 0, in_guard = !guarded, bad_guard = 0;
-  const sf_arch **garch = NULL;
-  const char **gnames = NULL;
-  size_t ng = 0;
-  if (guarded) {
-    garch = sf_alloc(ctx, r->n_archs * sizeof *garch);
-    gnames = sf_alloc(ctx, r->n_archs * sizeof *gnames);
-    if (!garch || !gnames) return NULL;
-    for (size_t i = 0; i < r->n_archs; i++) {
-      const sf_arch *a = sf_arch_by_name(r->archs[i].name);
-      if (!a) {
-        sf_error(ctx, r->archs[i].loc, "unknown architecture '%s'%s",
-                 r->archs[i].name, suggest_arch(st, r->archs[i].name));
-        bad_guard = 1;
-        continue;
-      }
-      size_t j;
-      for (j = 0; j < ng && garch[j] != a; j++) {
-      }
-      if (j < ng) {
-        sf_error(ctx, r->archs[i].loc,
-                 "architecture '%s' is listed twice in the ON guard",
-                 r->archs[i].name);
-        for (size_t k = 0; k < i; k++)
-          if (sf_arch_by_name(r->archs[k].name) == a) {
-            sf_note(ctx, r->archs[k].loc, "first listed here");
-            break;
-          }
-        bad_guard = 1;
-        continue;
-      }
-      gnames[ng] = a->name;
-      garch[ng++] = a;
-      if (a == arch) in_guard = 1;
+  memset(g, 0, sizeof *g);
+  g->applies = r->n_archs == 0;
+  if (r->n_archs == 0) return 0;
+  g->archs = sf_alloc(ctx, r->n_archs * sizeof *g->archs);
+  g->names = sf_alloc(ctx, r->n_archs * sizeof *g->names);
+  if (!g->archs || !g->names) return -1;
+  int bad = 0;
+  for (size_t i = 0; i < r->n_archs; i++) {
+    const sf_arch *a = sf_arch_by_name(r->archs[i].name);
+    if (!a) {
+      sf_error(ctx, r->archs[i].loc, "unknown architecture '%s'%s",
+               r->archs[i].name, suggest_arch(st, r->archs[i].name));
+      bad = 1;
+      continue;
     }
-    if (bad_guard) return NULL;
-  }
-
-  /* The syscall. */
-  const char *written = r->is_custom ? NULL : r->name.name;
-  char what[64];
-  const sf_syscall *sys = NULL;
-  const sf_arch *table_arch = arch; /* the arch whose arg names apply */
-  uint32_t nr = 0;
-  int custom = 0;
-  if (r->is_custom) {
-    if (!nr_in_range(r->number, r->number_negative, &nr)) {
-      sf_error(ctx, r->number_loc.src ? r->number_loc : r->loc,
-               "syscall number %s is out of range: it must fit in 32 bits",
-               fmt_dec(st, r->number, r->number_negative));
-      return NULL;
+    size_t j;
+    for (j = 0; j < g->n && g->archs[j] != a; j++) {
     }
-    custom = 1;
-    snprintf(what, sizeof what, "SYSCALL[%s]",
-             fmt_dec(st, r->number, r->number_negative));
-  } else {
-    snprintf(what, sizeof what, "'%s'", written);
-    if (in_guard) {
-      sys = sf_syscall_by_name(arch, written);
-    } else {
-      for (size_t i = 0; i < ng && !sys; i++) {
-        sys = sf_syscall_by_name(garch[i], written);
-        if (sys) table_arch = garch[i];
-      }
-    }
-    if (sys) {
-      nr = sys->nr;
-    } else {
-      constant *c = find_const(st, written);
-      if (c) {
-        if (!nr_in_range(c->value, c->negative, &nr)) {
-          sf_error(ctx, r->name.loc,
-                   "constant '%s' (%s) is not a syscall number: it must fit "
-                   "in 32 bits",
-                   written, fmt_u64(st, c->value, c->negative));
-          return NULL;
+    if (j < g->n) {
+      sf_error(ctx, r->archs[i].loc,
+               "architecture '%s' is listed twice in the ON guard", r->archs[i].name);
+      for (size_t k = 0; k < i; k++)
+        if (sf_arch_by_name(r->archs[k].name) == a) {
+          sf_note(ctx, r->archs[k].loc, "first listed here");
+          break;
         }
-        custom = 1;
-      } else if (in_guard) {
-        sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written,
-                 arch->name, suggest_syscall(st, arch, written));
-        note_other_arches(st, written, r->name.loc, arch->name);
-        return NULL;
-      } else {
-        sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written,
-                 join(st, gnames, ng), suggest_syscall(st, garch[0], written));
-        note_other_arches(st, written, r->name.loc, join(st, gnames, ng));
-        return NULL;
-      }
+      bad = 1;
+      continue;
+    }
+    g->names[g->n] = a->name;
+    g->archs[g->n++] = a;
+    if (a == st->arch) g->applies = 1;
+  }
+  return bad ? -1 : 0;
+}
+
+/* What a rule names: a syscall of a table, or a custom number. */
+typedef struct target_sys {
+  const sf_syscall *sys;   /* NULL for a custom number */
+  const sf_arch *table;    /* the arch whose argument names apply */
+  uint32_t nr;
+  int custom;
+  char what[64];           /* "'read'", "SYSCALL[5]" for messages */
+} target_sys;
+
+/* SYSCALL[n]: 0, or -1 after an error. */
+static int resolve_custom_number(rstate *st, const ast_rule *r, target_sys *t) {
+  if (!nr_in_range(r->number, r->number_negative, &t->nr)) {
+    sf_error(st->ctx, r->number_loc.src ? r->number_loc : r->loc,
+             "syscall number %s is out of range: it must fit in 32 bits",
+             fmt_dec(st, r->number, r->number_negative));
+    return -1;
+  }
+  t->custom = 1;
+  snprintf(t->what, sizeof t->what, "SYSCALL[%s]",
+           fmt_dec(st, r->number, r->number_negative));
+  return 0;
+}
+
+/* A name that is no syscall of the tables looked in: a constant used as a
+ * syscall number, or an error with a did-you-mean.  0, or -1. */
+static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
+                                target_sys *t) {
+  sysfence_ctx *ctx = st->ctx;
+  const char *written = r->name.name;
+  constant *c = find_const(st, written);
+  if (c) {
+    if (!nr_in_range(c->value, c->negative, &t->nr)) {
+      sf_error(ctx, r->name.loc,
+               "constant '%s' (%s) is not a syscall number: it must fit in 32 bits",
+               written, fmt_u64(st, c->value, c->negative));
+      return -1;
+    }
+    t->custom = 1;
+    return 0;
+  }
+  const sf_arch *hint_arch = g->applies ? st->arch : g->archs[0];
+  const char *where = g->applies ? st->arch->name : join(st, g->names, g->n);
+  sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written, where,
+           suggest_syscall(st, hint_arch, written));
+  note_other_arches(st, written, r->name.loc, where);
+  return -1;
+}
+
+/* The syscall a rule names, looked up in the target's table, or (for a
+ * rule whose guard excludes the target) in the guard's tables.  0, or -1. */
+static int resolve_target(rstate *st, const ast_rule *r, const guard *g,
+                          target_sys *t) {
+  memset(t, 0, sizeof *t);
+  t->table = st->arch;
+  if (r->is_custom) return resolve_custom_number(st, r, t);
+  snprintf(t->what, sizeof t->what, "'%s'", r->name.name);
+  if (g->applies) {
+    t->sys = sf_syscall_by_name(st->arch, r->name.name);
+  } else {
+    for (size_t i = 0; i < g->n && !t->sys; i++) {
+      t->sys = sf_syscall_by_name(g->archs[i], r->name.name);
+      if (t->sys) t->table = g->archs[i];
     }
   }
+  if (t->sys) {
+    t->nr = t->sys->nr;
+    return 0;
+  }
+  return resolve_unknown_name(st, r, g, t);
+}
 
-  /* Arguments and filter (checked even when the rule is skipped for this
-   * target: warnings are then silent). */
+/* The rule's filter over its arguments (checked even when the guard skips
+ * the rule for this target, with its warnings silent then).  0 and *COND
+ * (NULL: no filter), or -1 after errors. */
+static int resolve_filter(rstate *st, const ast_rule *r, const guard *g,
+                          target_sys *t, const sf_cond **cond) {
   int saved_quiet = st->quiet;
-  if (!in_guard) st->quiet = 1;
+  if (!g->applies) st->quiet = 1;
   argtab tab;
-  int bad = build_args(st, r, table_arch, sys, &tab) != 0;
-  tab.what = what;
-  const sf_cond *cond = NULL;
+  int bad = build_args(st, r, t->table, t->sys, &tab) != 0;
+  tab.what = t->what;
+  *cond = NULL;
   if (!bad && r->filter) {
-    cond = resolve_cond(st, r->filter, &tab);
-    if (!cond) bad = 1;
+    *cond = resolve_cond(st, r->filter, &tab);
+    if (!*cond) bad = 1;
   }
   st->quiet = saved_quiet;
-  if (bad) return NULL;
+  return bad ? -1 : 0;
+}
 
-  item *it = new_item(st);
-  if (!it) return NULL;
-  it->loc = r->loc;
-  it->name = custom ? (written ? written : NULL) : (sys ? sys->name : written);
-  it->action = action;
-  it->nr = nr;
-  if (!in_guard) {
-    it->skipped = 1;
-    it->name = written;
-    it->guard = join(st, gnames, ng);
-    return it;
-  }
+/* The item for a rule that applies to the target: constant filters
+ * folded, rules that can never match marked dropped (with a warning). */
+static void settle_item(rstate *st, const ast_rule *r, const target_sys *t,
+                        const sf_cond *cond, item *it) {
+  const sf_arch *arch = st->arch;
   if (cond && cond->kind == COND_FALSE) {
-    warn(st, r->filter->loc,
-         "condition is always false; the rule for %s is dropped", what);
+    warn(st, r->filter->loc, "condition is always false; the rule for %s is dropped",
+         t->what);
     it->dropped = 1;
   } else if (cond && cond->kind == COND_TRUE) {
     cond = NULL;
   }
   it->cond = cond;
-  if (custom && sf_arch_nr_is_foreign(arch, nr)) {
+  if (t->custom && sf_arch_nr_is_foreign(arch, t->nr)) {
     warn(st, r->is_custom && r->number_loc.src ? r->number_loc : r->loc,
          "syscall number %#x belongs to another ABI sharing AUDIT_ARCH "
          "%#x; this %s filter gives it the bad-arch action, so the rule never "
          "applies",
-         (unsigned)nr, (unsigned)arch->audit_arch, arch->name);
+         (unsigned)t->nr, (unsigned)arch->audit_arch, arch->name);
     it->dropped = 1;
   }
+}
+
+static item *resolve_rule(rstate *st, const ast_rule *r, uint32_t action) {
+  guard g;
+  target_sys t;
+  const sf_cond *cond;
+  if (resolve_guard(st, r, &g) != 0 || resolve_target(st, r, &g, &t) != 0 ||
+      resolve_filter(st, r, &g, &t, &cond) != 0)
+    return NULL;
+  item *it = new_item(st);
+  if (!it) return NULL;
+  const char *written = r->is_custom ? NULL : r->name.name;
+  it->loc = r->loc;
+  it->name = t.custom ? written : (t.sys ? t.sys->name : written);
+  it->action = action;
+  it->nr = t.nr;
+  if (!g.applies) {
+    it->skipped = 1;
+    it->name = written;
+    it->guard = join(st, g.names, g.n);
+    return it;
+  }
+  settle_item(st, r, &t, cond, it);
   return it;
 }
 
