@@ -964,9 +964,5 @@ int main(void) {
     fprintf(stderr, "check_badinput: %s is not an executable\n", tu_sysfence());
     return 99;
   }
-  SRunner *sr = srunner_create(badinput_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(badinput_suite());
 }

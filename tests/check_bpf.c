@@ -16,13 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch/arch.h"
-#include "bpf/bpf.h"
-#include "base/context.h"
-#include "bpf/blob.h"
-#include "bpf/listing.h"
-#include "bpf/cheader.h"
-#include "bpf/action.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -1383,9 +1377,5 @@ static Suite *bpf_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(bpf_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(bpf_suite());
 }

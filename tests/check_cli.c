@@ -24,20 +24,10 @@
 #define MAXARGS 32
 
 /* Run sysfence with the NULL-terminated arguments; STDIN_TEXT may be NULL. */
-static tu_result sf(const char *stdin_text, ...) {
-  char *argv[MAXARGS + 2];
-  int n = 0;
-  argv[n++] = (char *)tu_sysfence();
-  va_list ap;
-  va_start(ap, stdin_text);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) != NULL && n < MAXARGS) argv[n++] = (char *)a;
-  va_end(ap);
-  argv[n] = NULL;
-  return tu_run(argv, stdin_text);
-}
+#define sf(stdin_text, ...) tu_run_program(tu_sysfence(), (stdin_text), __VA_ARGS__)
 
-/* Run a shell command line (for byte-exact stdout redirections). */
+/* Run a shell command line (for byte-exact stdout redirections): its exit
+ * status, with the output shown when it failed. */
 __attribute__((format(printf, 1, 2)))
 static int sh(const char *fmt, ...) {
   char cmd[4096];
@@ -45,8 +35,7 @@ static int sh(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(cmd, sizeof cmd, fmt, ap);
   va_end(ap);
-  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-  tu_result r = tu_run(argv, NULL);
+  tu_result r = tu_sh("%s", cmd);
   int st = r.exited ? r.status : 128 + r.status;
   if (st != 0) fprintf(stderr, "command failed (%d): %s\n%s%s", st, cmd, r.out, r.err);
   tu_result_free(&r);
@@ -1289,10 +1278,5 @@ int main(void) {
     fprintf(stderr, "check_cli: %s is not an executable\n", tu_sysfence());
     return 99;
   }
-  SRunner *sr = srunner_create(cli_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(cli_suite());
 }

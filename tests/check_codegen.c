@@ -15,14 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arch.h"
-#include "bpf/bpf.h"
-#include "bpf/action.h"
-#include "codegen/program.h"
-#include "base/context.h"
-#include "front/parse.h"
-#include "oracle/eval.h"
-#include "sema/ruleset.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -1148,9 +1141,5 @@ static Suite *codegen_suite(void) {
 
 int main(void) {
   rng_state = 0x9e3779b97f4a7c15ULL;
-  SRunner *sr = srunner_create(codegen_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(codegen_suite());
 }

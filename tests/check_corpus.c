@@ -389,12 +389,8 @@ int main(void) {
   setrlimit(RLIMIT_CORE, &nocore);
   printf("corpus: %zu policies under %s\n", n_files, CORPUS);
   fflush(stdout);
-  SRunner *sr = srunner_create(corpus_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int rc = tu_run_suite(corpus_suite());
   for (size_t i = 0; i < n_files; i++) free(files[i]);
   free(files);
-  return failed ? 1 : 0;
+  return rc;
 }

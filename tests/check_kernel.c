@@ -1150,12 +1150,7 @@ int main(void) {
   struct rlimit nocore = {0, 0};
   setrlimit(RLIMIT_CORE, &nocore);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  SRunner *sr = srunner_create(kernel_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(kernel_suite());
 }
 
 #else /* not x86_64 */

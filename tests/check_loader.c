@@ -32,61 +32,12 @@ static int seccomp_ok;
     }                                                                          \
   } while (0)
 
-static const char *loader(void) {
-  const char *p = getenv("SYSFENCE_EXEC");
-  return p ? p : BUILDDIR "/src/sysfence-exec";
-}
-
-static tu_result ld(const char *first, ...) {
-  va_list ap;
-  va_start(ap, first);
-  char *argv[MAXARGS + 2];
-  int n = 0;
-  argv[n++] = (char *)loader();
-  if (first) {
-    argv[n++] = (char *)first;
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < MAXARGS) argv[n++] = (char *)a;
-  }
-  va_end(ap);
-  argv[n] = NULL;
-  return tu_run(argv, NULL);
-}
-
-static tu_result sf(const char *first, ...) {
-  va_list ap;
-  va_start(ap, first);
-  char *argv[MAXARGS + 2];
-  int n = 0;
-  argv[n++] = (char *)tu_sysfence();
-  if (first) {
-    argv[n++] = (char *)first;
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < MAXARGS) argv[n++] = (char *)a;
-  }
-  va_end(ap);
-  argv[n] = NULL;
-  return tu_run(argv, NULL);
-}
-
-/* A shell command line (for redirections); its result. */
-__attribute__((format(printf, 1, 2)))
-static tu_result sh(const char *fmt, ...) {
-  char cmd[8192];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-  return tu_run(argv, NULL);
-}
-
-static int have(const char *prog) {
-  tu_result r = sh("command -v %s >/dev/null 2>&1", prog);
-  int ok = r.exited && r.status == 0;
-  tu_result_free(&r);
-  return ok;
-}
+#define loader tu_loader
+/* The loader or sysfence with the NULL-terminated arguments (none: NULL). */
+#define ld(...) tu_run_program(tu_loader(), NULL, __VA_ARGS__)
+#define sf(...) tu_run_program(tu_sysfence(), NULL, __VA_ARGS__)
+#define sh tu_sh
+#define have tu_have
 
 static char *path_in(const char *dir, const char *name) {
   size_t n = strlen(dir) + strlen(name) + 2;
@@ -1109,10 +1060,5 @@ int main(void) {
   }
   /* Without seccomp, each test that installs a filter says so. */
   seccomp_ok = tu_seccomp_available();
-  SRunner *sr = srunner_create(loader_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(loader_suite());
 }

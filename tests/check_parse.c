@@ -10,11 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "front/ast.h"
-#include "base/context.h"
-#include "base/diag.h"
-#include "front/parse.h"
-#include "base/source.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -1011,9 +1007,5 @@ static Suite *parse_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(parse_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed != 0;
+  return tu_run_suite(parse_suite());
 }

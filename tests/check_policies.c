@@ -40,11 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bpf/bpf.h"
-#include "base/context.h"
-#include "front/parse.h"
-#include "oracle/eval.h"
-#include "sema/ruleset.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -1863,12 +1859,7 @@ int main(void) {
   /* Children die by SIGSYS on purpose: no core files. */
   struct rlimit nocore = {0, 0};
   setrlimit(RLIMIT_CORE, &nocore);
-  SRunner *sr = srunner_create(policies_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(policies_suite());
 }
 
 #else /* not x86_64 */

@@ -8,13 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arch.h"
-#include "front/ast.h"
-#include "bpf/bpf.h"
-#include "base/context.h"
-#include "front/parse.h"
-#include "oracle/eval.h"
-#include "sema/ruleset.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -1051,9 +1045,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite());
 }

@@ -924,10 +924,5 @@ int main(void) {
     fprintf(stderr, "check_robust: %s is not an executable\n", tu_sysfence());
     return 99;
   }
-  SRunner *sr = srunner_create(robust_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(robust_suite());
 }

@@ -8,15 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arch/arch.h"
-#include "front/ast.h"
-#include "bpf/bpf.h"
-#include "bpf/blob.h"
-#include "cli/call.h"
-#include "base/context.h"
-#include "oracle/eval.h"
-#include "sema/ruleset.h"
-#include "cli/stats.h"
+#include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
 
@@ -29,18 +21,7 @@
                 (r).exited ? "exit" : "signal", (r).status, (r).out, (r).err)
 
 /* Run sysfence with the NULL-terminated arguments. */
-static tu_result sf(const char *first, ...) {
-  char *argv[MAXARGS + 2];
-  int n = 0;
-  argv[n++] = (char *)tu_sysfence();
-  va_list ap;
-  va_start(ap, first);
-  for (const char *a = first; a && n < MAXARGS; a = va_arg(ap, const char *))
-    argv[n++] = (char *)a;
-  va_end(ap);
-  argv[n] = NULL;
-  return tu_run(argv, NULL);
-}
+#define sf(...) tu_run_program(tu_sysfence(), NULL, __VA_ARGS__)
 
 /* Line numbers matter: the tests check rule locations. */
 static const char *POLICY =
@@ -791,10 +772,5 @@ int main(void) {
     fprintf(stderr, "check_tools: %s is not an executable\n", tu_sysfence());
     return 99;
   }
-  SRunner *sr = srunner_create(tools_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(tools_suite());
 }

@@ -21,14 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch/arch.h"
-#include "bpf/bpf.h"
-#include "bpf/action.h"
-#include "codegen/program.h"
-#include "base/context.h"
-#include "front/parse.h"
-#include "oracle/eval.h"
-#include "sema/ruleset.h"
+#include "internal.h"
 #include "sysfence.h"
 
 /* ======================================================================

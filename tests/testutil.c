@@ -323,3 +323,47 @@ tu_outcome tu_syscall_under(const struct sock_fprog *prog, long nr,
   else if (WEXITSTATUS(st) == 101 || WEXITSTATUS(st) == 102) o.killed_by = -1;
   return o;
 }
+
+const char *tu_loader(void) {
+  const char *p = getenv("SYSFENCE_EXEC");
+  return p ? p : BUILDDIR "/src/sysfence-exec";
+}
+
+tu_result tu_run_program(const char *program, const char *stdin_text, ...) {
+  char *argv[34];
+  int n = 0;
+  argv[n++] = (char *)program;
+  va_list ap;
+  va_start(ap, stdin_text);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) != NULL && n < 33) argv[n++] = (char *)a;
+  va_end(ap);
+  argv[n] = NULL;
+  return tu_run(argv, stdin_text);
+}
+
+tu_result tu_sh(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  return tu_run(argv, NULL);
+}
+
+int tu_have(const char *program) {
+  tu_result r = tu_sh("command -v '%s' >/dev/null 2>&1", program);
+  int ok = r.exited && r.status == 0;
+  tu_result_free(&r);
+  return ok;
+}
+
+int tu_run_suite(Suite *suite) {
+  SRunner *sr = srunner_create(suite);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

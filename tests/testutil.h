@@ -87,6 +87,21 @@ void tu_result_free(tu_result *r);
 tu_result tu_run(char *const argv[], const char *stdin_text);
 /* Path of the sysfence program under test ($SYSFENCE or BUILDDIR). */
 const char *tu_sysfence(void);
+/* Path of the loader under test ($SYSFENCE_EXEC or BUILDDIR). */
+const char *tu_loader(void);
+/* Run PROGRAM (tu_sysfence(), tu_loader(), ...) with the arguments up to
+ * a NULL (at most 32) and STDIN_TEXT (NULL: none) on stdin. */
+tu_result tu_run_program(const char *program, const char *stdin_text, ...)
+    __attribute__((sentinel));
+/* A shell command line (for redirections), run by /bin/sh -c. */
+tu_result tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Is PROGRAM on $PATH? */
+int tu_have(const char *program);
+
+/* Run SUITE with Check (forking each test) and free the runner: the exit
+ * status of the test program (0 when every test passed). */
+struct Suite;
+int tu_run_suite(struct Suite *suite);
 
 /* A fresh temporary folder (malloc()ed path), removed by tu_rmtree. */
 char *tu_tmpdir(void);
