@@ -7,7 +7,7 @@
  *
  * Every figure is measured or computed when it runs; nothing is asserted.
  * Program figures come from the same code for every compiler: sf_stats
- * (src/stats.c) on the raw program, x86_64: instructions, the mean path
+ * (src/cli/stats.c) on the raw program, x86_64: instructions, the mean path
  * over the arch's syscalls with zero arguments, the worst path over
  * argument probes, and the kernel's constant-action cache emulation
  * (sf_const_allow). */
@@ -880,7 +880,7 @@ int main(int argc, char **argv) {
            "kernel's action cache\n(Linux 5.11+, sf_const_allow); compile = median of "
            "%d in-process runs (sysfence:\npolicy text to validated program; "
            "libseccomp: parsed JSON to seccomp_export_bpf,\nJSON parsing not "
-           "included).  The same analysis code (src/stats.c) measures\nevery "
+           "included).  The same analysis code (src/cli/stats.c) measures\nevery "
            "program.\n\n", x86->n_syscalls, cfg.runs);
     if (oci_section(&cfg, docker, 1) != 0) return 1;
     printf("Note: libseccomp compares all 64 bits of int arguments, so its Docker "

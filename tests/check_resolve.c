@@ -1,4 +1,4 @@
-/* check_resolve.c - the architecture tables (arch.c, syscalls_gen.c) and
+/* check_resolve.c - the architecture tables (src/arch/, src/arch/tables/) and
  * name resolution (resolve.c): constants, policies and USE, syscall names,
  * ON guards, argument names and widths, folding, dead rules, and the exact
  * diagnostics with their locations. */

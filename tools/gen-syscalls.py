@@ -57,7 +57,7 @@ signature than the kernel's (drafts or older kernels: another number of
 arguments, as futex_wait, getxattrat, statmount, or one of our argument
 names at another position, as setxattrat) get no aliases: their positions
 are not the kernel's.  So no alias is the real name of another argument of
-its syscall (src/resolve.c would let the real name win).  The alias belongs to OUR argument (by name),
+its syscall (src/sema/resolve.c would let the real name win).  The alias belongs to OUR argument (by name),
 not to a position: on x86_64 and x32 (the ABI the table describes) and on
 every other architecture where the syscall takes the same arguments as on
 x86_64 (the same row of syscall-args.tsv, possibly reordered as clone is,
@@ -263,7 +263,7 @@ ALWAYS64 = {"loff_t", "u64", "__u64", "s64", "__s64", "long long",
 
 
 # Kafel's kernel-internal syscall names -> our x86_64 names (the same table
-# as kafel_aliases in src/arch.c).
+# as kafel_aliases in src/arch/arch.c).
 KAFEL_NAMES = {
     "newstat": "stat",
     "newfstat": "fstat",
