@@ -12,6 +12,7 @@
 
 #include "front/ast.h"
 #include "front/parse.h"
+#include "base/hash.h"
 #include "base/source.h"
 
 struct sysfence_ctx;
@@ -57,17 +58,12 @@ typedef struct sf_incl_frame {
   size_t pend_n, pend_i;
 } sf_incl_frame;
 
-/* Identifiers, each stored once (see intern() in lexer.l). */
+/* Identifiers, each stored once (see intern() in lexer.l), in a table of
+ * base/hash.h. */
 typedef struct sf_interned {
-  const char *str; /* NULL: empty slot */
-  uint32_t hash;
-  uint32_t len;
+  const char *str;
+  size_t len;
 } sf_interned;
-
-typedef struct sf_intern_tab {
-  sf_interned *v;
-  size_t cap, n;
-} sf_intern_tab;
 
 typedef struct sf_lexer_state {
   struct sysfence_ctx *ctx;
@@ -96,7 +92,7 @@ typedef struct sf_lexer_state {
    * file" on top of it. */
   int quiet_eof;
   /* Every identifier read so far. */
-  sf_intern_tab names;
+  sf_hash names;
   /* Text of the last token returned (truncated), for error messages. */
   char tok_text[48];
 } sf_lexer_state;

@@ -14,6 +14,7 @@
 
 #include "codegen/program.h"
 #include "base/context.h"
+#include "base/hash.h"
 #include "codegen/decide.h"
 #include "base/diag.h"
 #include "codegen/search.h"
@@ -42,8 +43,7 @@ typedef struct dispatch {
   sf_cg *cg;
   block *blocks;
   size_t n_blocks;
-  size_t *table; /* open addressing over blocks: index + 1, 0 = empty */
-  size_t table_size;
+  sf_hash table; /* the blocks, by structure (base/hash.h) */
   range *ranges;
   size_t n_ranges;
 } dispatch;
@@ -57,28 +57,28 @@ static int target_equal(target a, target b) {
 
 /* The target of D: its action if it has no conditions, else its block
  * (shared with every structurally equal decision). */
+static int block_is(const void *entry, const void *key) {
+  return sf_decision_equal(&((const block *)entry)->d, key);
+}
+
 static target intern(dispatch *dp, const sf_sysrules *sys,
                      const sf_decision *d) {
   target t = {0, d->final, 0};
   if (d->n == 0) return t;
   uint64_t h = sf_decision_hash(d);
-  size_t mask = dp->table_size - 1, i = (size_t)h & mask;
-  for (; dp->table[i]; i = (i + 1) & mask) {
-    block *bl = &dp->blocks[dp->table[i] - 1];
-    if (bl->hash == h && sf_decision_equal(&bl->d, d)) {
-      t.is_block = 1;
-      t.block = dp->table[i] - 1;
-      return t;
-    }
+  const block *found = sf_hash_find(&dp->table, h, block_is, d);
+  t.is_block = 1;
+  if (found) {
+    t.block = (size_t)(found - dp->blocks);
+    return t;
   }
   block *bl = &dp->blocks[dp->n_blocks];
   bl->d = *d;
   bl->sys = sys;
   bl->hash = h;
   bl->label = sf_label_new(dp->cg->b);
-  dp->table[i] = ++dp->n_blocks;
-  t.is_block = 1;
-  t.block = dp->n_blocks - 1;
+  if (sf_hash_add(&dp->table, dp->cg->ctx->arena, h, bl) != 0) dp->cg->failed = 1;
+  t.block = dp->n_blocks++;
   return t;
 }
 
@@ -110,10 +110,7 @@ static int build_ranges(dispatch *dp) {
    * range with its gap, and the default tail. */
   dp->ranges = sf_alloc(cg->ctx, (2 * rs->n_sys + 3) * sizeof *dp->ranges);
   dp->blocks = sf_alloc(cg->ctx, (rs->n_sys + 1) * sizeof *dp->blocks);
-  dp->table_size = 16;
-  while (dp->table_size < 2 * rs->n_sys) dp->table_size *= 2;
-  dp->table = sf_alloc(cg->ctx, dp->table_size * sizeof *dp->table);
-  if (!dp->ranges || !dp->blocks || !dp->table) return -1;
+  if (!dp->ranges || !dp->blocks) return -1;
 
   uint64_t pos = 0;
   for (size_t i = 0; i <= rs->n_sys; i++) {

@@ -21,6 +21,7 @@
 #include "base/context.h"
 #include "sema/defines.h"
 #include "base/diag.h"
+#include "base/hash.h"
 #include "sema/ruleset.h"
 
 /* ---- state ---------------------------------------------------------------- */
@@ -61,16 +62,13 @@ struct item {
  * node per argument and width, and per small constant. */
 enum { SMALL_CONSTS = 256 };
 
-/* A hash table of names (open addressing, in the arena): constants and
- * policies are looked up for every rule, so not by a list scan. */
-typedef struct symtab {
-  struct sym {
-    const char *name; /* NULL: empty slot */
-    uint32_t hash;
-    void *val;
-  } *v;
-  size_t cap, n;
-} symtab;
+/* Constants and policies by name (base/hash.h): they are looked up for
+ * every rule, so not by a list scan. */
+typedef struct sym {
+  const char *name;
+  void *val;
+} sym;
+typedef sf_hash symtab;
 
 typedef struct rstate {
   sysfence_ctx *ctx;
@@ -133,45 +131,24 @@ static const char *fmt_dec(rstate *st, uint64_t v, int negative) {
 
 /* ---- lookups ---------------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
+static int sym_is(const void *entry, const void *name) {
+  return strcmp(((const sym *)entry)->name, name) == 0;
 }
 
 static void *sym_find(const symtab *t, const char *name) {
-  if (!t->n) return NULL;
-  uint32_t h = hash_name(name);
-  size_t mask = t->cap - 1;
-  for (size_t i = h & mask; t->v[i].name; i = (i + 1) & mask)
-    if (t->v[i].hash == h && strcmp(t->v[i].name, name) == 0)
-      return t->v[i].val;
-  return NULL;
+  const sym *e = sf_hash_find(t, sf_hash_string(name), sym_is, name);
+  return e ? e->val : NULL;
 }
 
 /* Add NAME (not in T yet).  -1 when out of memory. */
 static int sym_add(rstate *st, symtab *t, const char *name, void *val) {
-  if (2 * (t->n + 1) > t->cap) {
-    size_t cap = t->cap ? 2 * t->cap : 16;
-    struct sym *v = sf_alloc(st->ctx, cap * sizeof *v);
-    if (!v) return -1;
-    for (size_t j = 0; j < t->cap; j++) {
-      if (!t->v[j].name) continue;
-      size_t i = t->v[j].hash & (cap - 1);
-      while (v[i].name) i = (i + 1) & (cap - 1);
-      v[i] = t->v[j];
-    }
-    t->v = v;
-    t->cap = cap;
-  }
-  uint32_t h = hash_name(name);
-  size_t mask = t->cap - 1, i = h & mask;
-  while (t->v[i].name) i = (i + 1) & mask;
-  t->v[i].name = name;
-  t->v[i].hash = h;
-  t->v[i].val = val;
-  t->n++;
-  return 0;
+  sym *e = sf_alloc(st->ctx, sizeof *e);
+  if (!e) return -1;
+  e->name = name;
+  e->val = val;
+  if (sf_hash_add(t, st->ctx->arena, sf_hash_string(name), e) == 0) return 0;
+  st->ctx->out_of_memory = 1;
+  return -1;
 }
 
 static constant *find_const(rstate *st, const char *name) {
@@ -1102,28 +1079,24 @@ static item **sort_by_nr(rstate *st, item **all, size_t n) {
 
 /* Locations already warned about as shadowed (a rule reached through two
  * USEs is reported once): a hash set on line and column. */
-typedef struct locset {
-  sf_loc *v;
-  unsigned char *used;
-  size_t cap;
-} locset;
+/* Locations warned about already (base/hash.h). */
+typedef sf_hash locset;
+
+static int loc_is(const void *entry, const void *key) {
+  return same_loc(*(const sf_loc *)entry, *(const sf_loc *)key);
+}
 
 /* Add LOC; 0 if it was there already, 1 if added, -1 out of memory. */
-static int locset_add(rstate *st, locset *s, size_t max, sf_loc loc) {
-  if (!s->cap) {
-    size_t cap = 16;
-    while (cap < 2 * max) cap *= 2;
-    s->v = sf_alloc(st->ctx, cap * sizeof *s->v);
-    s->used = sf_alloc(st->ctx, cap);
-    if (!s->v || !s->used) return -1;
-    s->cap = cap;
+static int locset_add(rstate *st, locset *s, sf_loc loc) {
+  uint64_t h = (uint32_t)loc.line * 2654435761u ^ (uint32_t)loc.col * 40503u;
+  if (sf_hash_find(s, h, loc_is, &loc)) return 0;
+  sf_loc *e = sf_alloc(st->ctx, sizeof *e);
+  if (!e) return -1;
+  *e = loc;
+  if (sf_hash_add(s, st->ctx->arena, h, e) != 0) {
+    st->ctx->out_of_memory = 1;
+    return -1;
   }
-  size_t mask = s->cap - 1;
-  size_t i = ((uint32_t)loc.line * 2654435761u ^ (uint32_t)loc.col * 40503u) & mask;
-  for (; s->used[i]; i = (i + 1) & mask)
-    if (same_loc(s->v[i], loc)) return 0;
-  s->used[i] = 1;
-  s->v[i] = loc;
   return 1;
 }
 
@@ -1166,7 +1139,7 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
     for (size_t k = i; k < j; k++) {
       const item *it = ord[k];
       if (stop) {
-        int added = locset_add(st, &warned, all.n, it->loc);
+        int added = locset_add(st, &warned, it->loc);
         if (added < 0) return NULL;
         if (added) {
           sf_warning(ctx, it->loc, "rule for '%s' can never match",
