@@ -18,6 +18,7 @@
 #include "arch/arch.h"
 #include "bpf/bpf.h"
 #include "config.h"
+#include "base/file.h"
 #include "bpf/blob.h"
 #include "bpf/listing.h"
 #include "launch/launch.h"
@@ -78,20 +79,6 @@ static int usage_error(const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
   return SF_EXIT_LOADER;
-}
-
-/* Read at most CAP bytes; *len is how many.  -1 with errno on error. */
-static int read_fd(int fd, unsigned char *buf, size_t cap, size_t *len) {
-  size_t n = 0;
-  while (n < cap) {
-    ssize_t got = read(fd, buf + n, cap - n);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return -1;
-    if (got == 0) break;
-    n += (size_t)got;
-  }
-  *len = n;
-  return 0;
 }
 
 static int parse_fd(const char *s, int *fd) {
@@ -178,17 +165,11 @@ static int load(const options *o, struct sock_fprog *prog) {
   if (o->file)
     fd = strcmp(o->file, "-") == 0 ? STDIN_FILENO : open(o->file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail("cannot open '%s': %s", name, strerror(errno));
-  /* One byte more than the largest program tells a too long one. */
-  size_t cap = (size_t)SF_BPF_MAXINSNS * 8 + 1, len = 0;
-  unsigned char *raw = malloc(cap);
-  int rc = raw ? read_fd(fd, raw, cap, &len) : -1;
-  int err = errno;
+  sf_input in;
+  int err = sf_read_fd(fd, SF_BLOB_READ_MAX, NULL, &in);
   /* The command does not inherit the filter's descriptor. */
   if (fd > STDERR_FILENO) close(fd);
-  if (rc != 0) {
-    free(raw);
-    return fail("cannot read '%s': %s", name, strerror(err));
-  }
+  if (err) return fail("cannot read '%s': %s", name, strerror(err));
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   const int big_endian = 1;
 #else
@@ -196,14 +177,12 @@ static int load(const options *o, struct sock_fprog *prog) {
 #endif
   struct sock_filter *insns;
   size_t n;
-  char why[256];
-  rc = sf_bpf_from_blob(raw, len, big_endian, &insns, &n, why, sizeof why);
-  free(raw);
+  char why[300];
+  /* A larger input keeps one byte more than the limit: too long, it says. */
+  int rc = sf_blob_load((const unsigned char *)in.data, in.len + (in.more ? 1 : 0),
+                        big_endian, &insns, &n, why, sizeof why);
+  free(in.data);
   if (rc != 0) return fail("%s: %s", name, why);
-  if (sf_bpf_validate(insns, n, why, sizeof why) != 0) {
-    free(insns);
-    return fail("%s: invalid seccomp filter: %s", name, why);
-  }
   prog->filter = insns;
   prog->len = (unsigned short)n;
   return 0;
