@@ -1402,8 +1402,13 @@ static int still_fails(run *R, const dfile *f, const sf_query *call, int check,
   return fails;
 }
 
-/* Apply the K-th possible simplification of F; 0 if there is none. */
-static int mutate(dfile *f, int k) {
+/* The shrinker's simplifications, counted by *K: each step that finds the
+ * K-th applies it (1); otherwise *K is what is left for the next (0). */
+
+/* Deletions, coarse to fine: entries, policies, their entries, DEFAULT,
+ * constants. */
+static int mutate_deletions(dfile *f, int *kp) {
+  int k = *kp;
   /* Entries and rules: deletions first, coarse to fine. */
   for (int i = 0; i < f->n_top; i++)
     if (k-- == 0) {
@@ -1435,7 +1440,13 @@ static int mutate(dfile *f, int k) {
       f->defs[d].deleted = 1;
       return 1;
     }
-  /* Every entry list: rules, then parts of rules. */
+  *kp = k;
+  return 0;
+}
+
+/* Rules of every entry list, then parts of rules. */
+static int mutate_entries(dfile *f, int *kp) {
+  int k = *kp;
   for (int l = -1; l < f->n_pols; l++) {
     dentry *es = l < 0 ? f->top : f->pols[l].e;
     int n = l < 0 ? f->n_top : f->pols[l].n;
@@ -1474,7 +1485,12 @@ static int mutate(dfile *f, int k) {
     f->comments = 0;
     return 1;
   }
-  /* Expressions: replace a node by a child, simplify constants. */
+  *kp = k;
+  return 0;
+}
+
+/* Expressions: replace a node by a child, simplify constants. */
+static int mutate_exprs(dfile *f, int k) {
   for (int i = 0; i < f->n_nodes; i++) {
     dexpr *e = &f->nodes[i];
     switch (e->kind) {
@@ -1540,6 +1556,12 @@ static int mutate(dfile *f, int k) {
     }
   }
   return 0;
+}
+
+
+/* Apply the K-th possible simplification of F; 0 if there is none. */
+static int mutate(dfile *f, int k) {
+  return mutate_deletions(f, &k) || mutate_entries(f, &k) || mutate_exprs(f, k);
 }
 
 static void report(run *R, const char *where, const dfile *orig, const sf_query *orig_call,
