@@ -237,7 +237,7 @@ static int half_simple(const sf_val *v, int hi) {
 static int half_need(const sf_val *v, int hi);
 
 /* Scratch words to bring two non-constant halves into A and X (see
- * emit_pair for the strategy this counts). */
+ * gen_pair for the strategy this counts). */
 static int pair_need(const sf_val *l, const sf_val *r, int hi) {
   int sl = half_simple(l, hi), sr = half_simple(r, hi);
   if (sl && sr) return 0;
@@ -450,7 +450,7 @@ static tri tri_swap(tri t) {
 
 /* Compare the HI/LO words of L and R and branch three ways.  NEXT is the
  * label placed right after this code (or NO_TARGET). */
-static void emit_word3(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
+static void gen_word3(sf_cg *cg, const sf_val *l, const sf_val *r, int hi,
                        tri t, sf_label next) {
   uint32_t k;
   t = tri_prune(t, l, r, hi);
@@ -538,20 +538,20 @@ static void gen_cmp(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
                      sf_label next) {
   tri lo = tri_of(c->op, t, f);
   if (c->width == 32) {
-    emit_word3(cg, c->lhs, c->rhs, LO, lo, next);
+    gen_word3(cg, c->lhs, c->rhs, LO, lo, next);
     return;
   }
   sf_label lo1 = tri_single(tri_prune(lo, c->lhs, c->rhs, LO));
   tri hi = tri_of(c->op, t, f);
   hi.eq = lo1 != NO_TARGET ? lo1 : sf_label_new(cg->b);
-  emit_word3(cg, c->lhs, c->rhs, HI, hi, lo1 != NO_TARGET ? next : hi.eq);
+  gen_word3(cg, c->lhs, c->rhs, HI, hi, lo1 != NO_TARGET ? next : hi.eq);
   if (lo1 == NO_TARGET) {
     cg_place(cg, hi.eq);
-    emit_word3(cg, c->lhs, c->rhs, LO, lo, next);
+    gen_word3(cg, c->lhs, c->rhs, LO, lo, next);
   }
 }
 
-/* Control goes to T if C holds, else to F.  NEXT: see emit_word3. */
+/* Control goes to T if C holds, else to F.  NEXT: see gen_word3. */
 static void gen_cond(sf_cg *cg, const sf_cond *c, sf_label t, sf_label f,
                       sf_label next) {
   int v = cond_value(c);
