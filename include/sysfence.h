@@ -79,7 +79,20 @@ SYSFENCE_API int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir);
 /* Target architecture by name ("x86_64", "i386", "aarch64", ...); the
  * default is the host.  Returns SYSFENCE_EUSAGE for an unknown name. */
 SYSFENCE_API int sysfence_set_arch(sysfence_ctx *ctx, const char *name);
+/* Several targets in one filter: LIST is names separated by commas
+ * ("x86_64,i386,x32"), the native one first; all must be ABIs one kernel
+ * runs side by side (x86_64 with i386 and x32, aarch64 with arm, ...).
+ * The filter checks seccomp_data.arch and decides each architecture's
+ * calls by its own syscall table; x32 numbers on x86_64 are decided by
+ * x32's rules when x32 is a target.  sysfence_set_arch takes a list too.
+ * Returns SYSFENCE_EUSAGE with the reason in WHY (if not NULL). */
+SYSFENCE_API int sysfence_set_arches(sysfence_ctx *ctx, const char *list,
+                                     char *why, size_t why_size);
+/* The native target's name (the first of the list). */
 SYSFENCE_API const char *sysfence_get_arch(const sysfence_ctx *ctx);
+/* Every target's name into NAMES (at most MAX); returns how many there are. */
+SYSFENCE_API size_t sysfence_get_arches(const sysfence_ctx *ctx, const char **names,
+                                        size_t max);
 /* Action for a foreign seccomp_data.arch and for the other ABI's numbers
  * (x32 on x86_64); a seccomp return value, default KILL_PROCESS. */
 SYSFENCE_API int sysfence_set_bad_arch_action(sysfence_ctx *ctx,

@@ -32,6 +32,8 @@ sysfence_ctx *sysfence_new(void) {
   sysfence_ctx *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return NULL;
   ctx->arch = sf_arch_host();
+  ctx->arches[0] = ctx->arch;
+  ctx->n_arches = ctx->arch ? 1 : 0;
   ctx->bad_arch_action = SF_RET_KILL_PROCESS;
   ctx->opt_level = 1;
   if (sf_ctx_reset(ctx) != 0) {
@@ -125,11 +127,82 @@ int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir) {
   return SYSFENCE_OK;
 }
 
-int sysfence_set_arch(sysfence_ctx *ctx, const char *name) {
-  const sf_arch *a = name ? sf_arch_by_name(name) : NULL;
-  if (!ctx || !a) return SYSFENCE_EUSAGE;
-  ctx->arch = a;
+/* One name of a comma-separated list (LIST[0..N)) into OUT; 0, or -1
+ * with the reason in WHY. */
+static int list_member(const char *list, size_t n, const sf_arch **out, char *why,
+                       size_t why_size) {
+  char name[32];
+  if (n == 0 || n >= sizeof name) {
+    snprintf(why, why_size, "'%.*s' is not an architecture name", (int)n, list);
+    return -1;
+  }
+  memcpy(name, list, n);
+  name[n] = '\0';
+  *out = sf_arch_by_name(name);
+  if (*out) return 0;
+  snprintf(why, why_size, "unknown architecture '%s' (see 'sysfence arches')", name);
+  return -1;
+}
+
+/* Parse LIST ("x86_64,i386,x32") into ARCHES: every name known, none
+ * twice, all run by one kernel. */
+static int parse_arch_list(const char *list, const sf_arch **arches, size_t *n,
+                           char *why, size_t why_size) {
+  *n = 0;
+  for (const char *p = list;; p++) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const sf_arch *a;
+    if (list_member(p, len, &a, why, why_size) != 0) return -1;
+    for (size_t i = 0; i < *n; i++) {
+      if (arches[i] == a) {
+        snprintf(why, why_size, "architecture '%s' is listed twice", a->name);
+        return -1;
+      }
+      if (!sf_arch_run_together(arches[i], a)) {
+        snprintf(why, why_size, "%s and %s cannot share a filter: no kernel runs "
+                 "both (see 'sysfence arches')", arches[i]->name, a->name);
+        return -1;
+      }
+    }
+    if (*n == SF_MAX_TARGETS) {
+      snprintf(why, why_size, "at most %d architectures", SF_MAX_TARGETS);
+      return -1;
+    }
+    arches[(*n)++] = a;
+    if (!end) return 0;
+    p = end;
+  }
+}
+
+int sysfence_set_arches(sysfence_ctx *ctx, const char *list, char *why,
+                        size_t why_size) {
+  char scratch[160];
+  if (!why) {
+    why = scratch;
+    why_size = sizeof scratch;
+  }
+  if (!ctx || !list) {
+    snprintf(why, why_size, "no architecture given");
+    return SYSFENCE_EUSAGE;
+  }
+  const sf_arch *arches[SF_MAX_TARGETS];
+  size_t n;
+  if (parse_arch_list(list, arches, &n, why, why_size) != 0) return SYSFENCE_EUSAGE;
+  memcpy(ctx->arches, arches, n * sizeof arches[0]);
+  ctx->n_arches = n;
+  ctx->arch = arches[0];
   return SYSFENCE_OK;
+}
+
+int sysfence_set_arch(sysfence_ctx *ctx, const char *name) {
+  return sysfence_set_arches(ctx, name, NULL, 0);
+}
+
+size_t sysfence_get_arches(const sysfence_ctx *ctx, const char **names, size_t max) {
+  if (!ctx) return 0;
+  for (size_t i = 0; i < ctx->n_arches && i < max; i++) names[i] = ctx->arches[i]->name;
+  return ctx->n_arches;
 }
 
 const char *sysfence_get_arch(const sysfence_ctx *ctx) {
@@ -165,9 +238,29 @@ const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
   return sf_resolve(ctx, tree);
 }
 
-static const sf_ruleset *front_end(sysfence_ctx *ctx) {
+size_t sf_front_end_targets(sysfence_ctx *ctx, const ast_file **file,
+                            const sf_ruleset **rulesets) {
+  const sf_ruleset *native = sf_front_end_tree(ctx, file);
+  if (!native) return 0;
+  rulesets[0] = native;
+  /* The other targets: the same tree, resolved against their tables. */
+  ctx->dedupe = 1;
+  size_t n = 1;
+  for (size_t i = 1; i < ctx->n_arches; i++) {
+    ctx->arch = ctx->arches[i];
+    ctx->in_target = ctx->arch->name;
+    rulesets[n] = sf_resolve(ctx, *file);
+    if (rulesets[n]) n++;
+  }
+  ctx->arch = ctx->arches[0];
+  ctx->in_target = NULL;
+  ctx->dedupe = 0;
+  return n == ctx->n_arches && !ctx->n_errors ? n : 0;
+}
+
+static size_t front_end(sysfence_ctx *ctx, const sf_ruleset **rulesets) {
   const ast_file *tree;
-  return sf_front_end_tree(ctx, &tree);
+  return sf_front_end_targets(ctx, &tree, rulesets);
 }
 
 static int status(const sysfence_ctx *ctx) {
@@ -177,8 +270,8 @@ static int status(const sysfence_ctx *ctx) {
 
 int sysfence_check(sysfence_ctx *ctx) {
   if (!ctx) return SYSFENCE_EUSAGE;
-  const sf_ruleset *rs = front_end(ctx);
-  if (!rs && !ctx->n_errors && !ctx->out_of_memory)
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  if (!front_end(ctx, rs) && !ctx->n_errors && !ctx->out_of_memory)
     ctx->n_errors++; /* defensive: a stage failed without saying why */
   return status(ctx);
 }
@@ -186,11 +279,12 @@ int sysfence_check(sysfence_ctx *ctx) {
 int sysfence_compile(sysfence_ctx *ctx, struct sock_fprog *prog) {
   if (!ctx || !prog) return SYSFENCE_EUSAGE;
   memset(prog, 0, sizeof *prog);
-  const sf_ruleset *rs = front_end(ctx);
-  if (!rs) return ctx->n_errors || ctx->out_of_memory ? status(ctx) : SYSFENCE_EPOLICY;
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n = front_end(ctx, rs);
+  if (!n) return ctx->n_errors || ctx->out_of_memory ? status(ctx) : SYSFENCE_EPOLICY;
   struct sock_filter *insns = NULL;
   size_t len = 0;
-  if (sf_codegen(ctx, rs, &insns, &len) != 0) {
+  if (sf_codegen_targets(ctx, rs, n, &insns, &len) != 0) {
     free(insns);
     return status(ctx) == SYSFENCE_OK ? SYSFENCE_EPOLICY : status(ctx);
   }

@@ -109,3 +109,40 @@ uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg) {
 uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg) {
   return (uint32_t)(SF_OFF_ARGS + 8 * arg + (arch && arch->big_endian ? 0 : 4));
 }
+
+/* The ABIs one kernel runs side by side (each line one kind of kernel):
+ * x86_64 with CONFIG_IA32_EMULATION and CONFIG_X86_X32_ABI; arm64 with
+ * CONFIG_COMPAT (AArch32, little endian); mips64 with CONFIG_MIPS32_O32
+ * and CONFIG_MIPS32_N32, in either byte order; powerpc64 (big endian)
+ * with CONFIG_COMPAT; parisc64 and s390x with CONFIG_COMPAT.  Every other
+ * ABI runs alone. */
+static const char *const kernel_families[][3] = {
+    {"x86_64", "i386", "x32"},   {"aarch64", "arm", NULL},
+    {"mips64", "mips", "mips64n32"}, {"mips64el", "mipsel", "mips64n32el"},
+    {"ppc64", "ppc", NULL},      {"parisc64", "parisc", NULL},
+    {"s390x", "s390", NULL},
+};
+
+/* Index of the family ARCH belongs to, or -1. */
+static int family_of(const sf_arch *arch) {
+  for (size_t f = 0; f < sizeof kernel_families / sizeof kernel_families[0]; f++)
+    for (int i = 0; i < 3 && kernel_families[f][i]; i++)
+      if (strcmp(kernel_families[f][i], arch->name) == 0) return (int)f;
+  return -1;
+}
+
+int sf_arch_run_together(const sf_arch *a, const sf_arch *b) {
+  if (a == b) return 1;
+  int f = family_of(a);
+  return f >= 0 && f == family_of(b);
+}
+
+size_t sf_arch_companions(const sf_arch *arch, const sf_arch **out, size_t max) {
+  size_t n = 0;
+  int f = family_of(arch);
+  for (int i = 0; f >= 0 && i < 3 && kernel_families[f][i]; i++) {
+    const sf_arch *c = sf_arch_by_name(kernel_families[f][i]);
+    if (c && c != arch && n < max) out[n++] = c;
+  }
+  return n;
+}

@@ -49,6 +49,13 @@ const sf_arch *sf_arch_by_name(const char *name);
 /* The host's table (host.c), NULL where sysfence has none. */
 const sf_arch *sf_arch_host(void);
 
+/* Can one kernel run A and B side by side (so that one filter may serve
+ * both)?  Each ABI runs with itself. */
+int sf_arch_run_together(const sf_arch *a, const sf_arch *b);
+/* The other ABIs a kernel for ARCH runs beside it, into OUT (at most
+ * MAX); returns how many. */
+size_t sf_arch_companions(const sf_arch *arch, const sf_arch **out, size_t max);
+
 /* Lookup by userspace name; then by Kafel's kernel-internal alias
  * (newstat -> stat, ...) when the name itself is not a syscall of ARCH. */
 const sf_syscall *sf_syscall_by_name(const sf_arch *arch, const char *name);

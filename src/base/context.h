@@ -10,6 +10,9 @@
 
 struct sf_arch;
 
+/* Most architectures one filter serves (one kernel runs at most three ABIs). */
+enum { SF_MAX_TARGETS = 4 };
+
 /* A recorded diagnostic; the public part plus where it points. */
 typedef struct sf_diag {
   sysfence_diag pub;
@@ -24,7 +27,11 @@ struct sysfence_ctx {
   char *input_path; /* set instead of input_text when reading from a path */
   char **include_dirs;
   size_t n_include_dirs;
-  const struct sf_arch *arch;
+  const struct sf_arch *arch; /* the native target, arches[0]; during a
+                                 resolution, the target being resolved */
+  /* Every target of the filter, the native one first (--arch LIST). */
+  const struct sf_arch *arches[SF_MAX_TARGETS];
+  size_t n_arches;
   uint32_t bad_arch_action;
   int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
   /* Syscall frequency profile (sysfence_set_weights): names sorted by
@@ -44,6 +51,11 @@ struct sysfence_ctx {
   char *diag_text; /* malloc()ed cache for sysfence_diag_text */
   int out_of_memory;
   int dropping_notes; /* the last error/warning was over its cap */
+  /* Resolving a policy for each target: an error or warning made again for
+   * another target is dropped; one only another target makes says which
+   * (in_target: that target's name; NULL for the native one). */
+  int dedupe;
+  const char *in_target;
 };
 
 /* Start a new compilation: drop the previous one's arena and diagnostics. */
@@ -61,6 +73,10 @@ struct ast_file;
 struct sf_ruleset;
 const struct sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,
                                            const struct ast_file **file);
+/* The same for every target (ctx->arches): RULESETS[i] for arches[i];
+ * returns how many (ctx->n_arches), or 0 on errors. */
+size_t sf_front_end_targets(struct sysfence_ctx *ctx, const struct ast_file **file,
+                            const struct sf_ruleset **rulesets);
 /* Drop the profile (profile.c). */
 void sf_profile_clear(struct sysfence_ctx *ctx);
 

@@ -42,6 +42,37 @@ static int push_diag(sysfence_ctx *ctx, sysfence_severity sev, sf_loc loc,
   return 0;
 }
 
+static int same_place(sf_loc a, sf_loc b) {
+  return a.src == b.src && a.line == b.line && a.col == b.col;
+}
+
+/* Was the last message pushed (at the end of the list) there already? */
+static int repeats_earlier(const sysfence_ctx *ctx) {
+  const sf_diag *last = &ctx->diags[ctx->n_diags - 1];
+  for (size_t i = 0; i + 1 < ctx->n_diags; i++) {
+    const sf_diag *d = &ctx->diags[i];
+    if (d->pub.severity == last->pub.severity && same_place(d->loc, last->loc) &&
+        strcmp(d->pub.message, last->pub.message) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* After an error or warning: in a resolution for several targets, drop it
+ * (and its notes) if an earlier target made it, else say which target. */
+static void settle_target(sysfence_ctx *ctx, size_t before, int is_error) {
+  if (!ctx->dedupe || ctx->n_diags == before) return;
+  if (repeats_earlier(ctx)) {
+    ctx->n_diags--;
+    if (is_error) ctx->n_errors--;
+    else ctx->n_warnings--;
+    ctx->dropping_notes = 1;
+    return;
+  }
+  if (ctx->in_target)
+    sf_note(ctx, (sf_loc){0}, "in the %s part of the filter", ctx->in_target);
+}
+
 void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   /* Past the cap, errors are counted but not kept: one more "too many
    * errors" note says so. */
@@ -50,8 +81,10 @@ void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   if (ctx->dropping_notes) return;
   va_list ap;
   va_start(ap, fmt);
+  size_t before = ctx->n_diags;
   push_diag(ctx, SYSFENCE_ERROR, loc, fmt, ap);
   va_end(ap);
+  settle_target(ctx, before, 1);
 }
 
 void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
@@ -60,8 +93,10 @@ void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   if (ctx->dropping_notes) return;
   va_list ap;
   va_start(ap, fmt);
+  size_t before = ctx->n_diags;
   push_diag(ctx, SYSFENCE_WARNING, loc, fmt, ap);
   va_end(ap);
+  settle_target(ctx, before, 0);
 }
 
 void sf_note(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {

@@ -41,6 +41,7 @@ typedef struct range {
 
 typedef struct dispatch {
   sf_cg *cg;
+  const sf_ruleset *rs; /* the section's primary rule set */
   block *blocks;
   size_t n_blocks;
   sf_hash table; /* the blocks, by structure (base/hash.h) */
@@ -94,44 +95,90 @@ static void add_range(dispatch *dp, uint64_t lo, uint64_t end, target t) {
   r->t = t;
 }
 
-static int build_ranges(dispatch *dp) {
-  sf_cg *cg = dp->cg;
-  const sf_ruleset *rs = cg->rs;
+/* A part of a section's number space, and the rule set that decides it
+ * (NULL: the numbers belong to no target: the bad-arch action). */
+typedef struct interval {
+  uint64_t lo, end;
+  const sf_ruleset *rs;
+} interval;
+
+/* Is [LO, HI] (numbers of another ABI of PRIMARY's AUDIT_ARCH) the own
+ * range of RS, i.e. none of it foreign to RS's architecture? */
+static int owns(const sf_ruleset *rs, uint64_t lo, uint64_t hi) {
+  const sf_arch *a = rs->arch;
+  return a->foreign_hi < a->foreign_lo || a->foreign_hi < lo || a->foreign_lo > hi;
+}
+
+/* The section's number space, in order: the primary (first) rule set's
+ * numbers, and the range of the other ABI that shares its AUDIT_ARCH
+ * (x32's numbers beside x86_64's), decided by that ABI's rule set when
+ * it is a target (PARTS), else by the bad-arch action.  0xffffffff is
+ * never foreign (tracers use -1 to skip a call).  Returns how many. */
+static size_t section_intervals(const sf_ruleset *const *parts, size_t n_parts,
+                                interval out[3]) {
+  const sf_ruleset *rs = parts[0];
   const uint64_t end = (uint64_t)1 << 32;
-  const target dflt = {0, rs->default_action, 0};
-  const target bad = {0, rs->bad_arch_action, 0};
-  /* The foreign ABI's numbers, minus 0xffffffff which is never foreign
-   * (tracers use -1 to skip a call). */
   uint64_t flo = rs->arch->foreign_lo, fhi = rs->arch->foreign_hi;
   if (fhi > 0xfffffffeu) fhi = 0xfffffffeu;
-  int foreign_pending = flo <= fhi;
+  if (flo > fhi) {
+    out[0] = (interval){0, end, rs};
+    return 1;
+  }
+  const sf_ruleset *other = NULL;
+  for (size_t i = 1; i < n_parts && !other; i++)
+    if (owns(parts[i], flo, fhi)) other = parts[i];
+  size_t n = 0;
+  if (flo > 0) out[n++] = (interval){0, flo, rs};
+  out[n++] = (interval){flo, fhi + 1, other};
+  out[n++] = (interval){fhi + 1, end, rs};
+  return n;
+}
 
-  /* At most: a default gap before each syscall, the syscall, the foreign
-   * range with its gap, and the default tail. */
-  dp->ranges = sf_alloc(cg->ctx, (2 * rs->n_sys + 3) * sizeof *dp->ranges);
-  dp->blocks = sf_alloc(cg->ctx, (rs->n_sys + 1) * sizeof *dp->blocks);
-  if (!dp->ranges || !dp->blocks) return -1;
-
-  uint64_t pos = 0;
-  for (size_t i = 0; i <= rs->n_sys; i++) {
-    uint64_t nr = i < rs->n_sys ? rs->sys[i].nr : end;
-    if (foreign_pending && flo <= nr) {
-      add_range(dp, pos, flo, dflt);
-      add_range(dp, flo, fhi + 1, bad);
-      pos = fhi + 1;
-      foreign_pending = 0;
-    }
-    if (i == rs->n_sys) break;
-    /* A number in the foreign range has been claimed by it: foreign
-     * numbers get the bad-arch action whatever the rules say. */
-    if (nr < pos) continue;
+/* The ranges of interval IV: its rule set's syscalls in it, and the
+ * default action between them. */
+static int interval_ranges(dispatch *dp, const interval *iv) {
+  sf_cg *cg = dp->cg;
+  const sf_ruleset *rs = iv->rs;
+  if (!rs) {
+    add_range(dp, iv->lo, iv->end, (target){0, cg->rs->bad_arch_action, 0});
+    return 0;
+  }
+  const target dflt = {0, rs->default_action, 0};
+  const sf_ruleset *primary = cg->rs;
+  cg->rs = rs; /* decisions take this rule set's default */
+  uint64_t pos = iv->lo;
+  for (size_t i = 0; i < rs->n_sys; i++) {
+    uint64_t nr = rs->sys[i].nr;
+    /* Numbers outside the interval belong to another: the rules of one
+     * ABI never decide another ABI's numbers. */
+    if (nr < iv->lo || nr >= iv->end) continue;
     sf_decision d;
-    if (sf_decision_make(cg, &rs->sys[i], &d) != 0) return -1;
+    if (sf_decision_make(cg, &rs->sys[i], &d) != 0) {
+      cg->rs = primary;
+      return -1;
+    }
     add_range(dp, pos, nr, dflt);
     add_range(dp, nr, nr + 1, intern(dp, &rs->sys[i], &d));
     pos = nr + 1;
   }
-  add_range(dp, pos, end, dflt);
+  cg->rs = primary;
+  add_range(dp, pos, iv->end, dflt);
+  return 0;
+}
+
+static int build_ranges(dispatch *dp, const sf_ruleset *const *parts, size_t n_parts) {
+  sf_cg *cg = dp->cg;
+  size_t n_sys = 0;
+  for (size_t i = 0; i < n_parts; i++) n_sys += parts[i]->n_sys;
+  /* At most: a default gap before each syscall, the syscall, the other
+   * ABI's range with its gaps, and the default tail. */
+  dp->ranges = sf_alloc(cg->ctx, (2 * n_sys + 5) * sizeof *dp->ranges);
+  dp->blocks = sf_alloc(cg->ctx, (n_sys + 1) * sizeof *dp->blocks);
+  if (!dp->ranges || !dp->blocks) return -1;
+  interval iv[3];
+  size_t n = section_intervals(parts, n_parts, iv);
+  for (size_t i = 0; i < n; i++)
+    if (interval_ranges(dp, &iv[i]) != 0) return -1;
   return 0;
 }
 
@@ -306,28 +353,27 @@ static void gen_search(dispatch *dp) {
 
 /* ---- the program ------------------------------------------------------ */
 
-static void gen_program(dispatch *dp) {
+/* One section: the code for one AUDIT_ARCH, with A holding
+ * seccomp_data.arch on entry and the check that it is this section's
+ * already made (CHECKED) or still to make (then a mismatch goes to the
+ * bad-arch action).  Its decision blocks follow its search. */
+static void gen_section(dispatch *dp, int checked) {
   sf_cg *cg = dp->cg;
   sf_builder *b = cg->b;
   const sf_ruleset *rs = cg->rs;
-
   if (dp->n_ranges == 1) {
-    /* One action for every number of this ABI (no foreign range, no
-     * conditions: blocks need at least two ranges around them). */
+    /* One action for every number (no other ABI's range, no conditions:
+     * blocks need at least two ranges around them). */
     uint32_t action = dp->ranges[0].t.action;
-    if (action != rs->bad_arch_action) {
-      sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+    if (!checked && action != rs->bad_arch_action)
       sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch,
-                   SF_NO_LABEL, sf_ret_label(cg, rs->bad_arch_action));
-    }
+                      SF_NO_LABEL, sf_ret_label(cg, rs->bad_arch_action));
     sf_builder_op(b, BPF_RET | BPF_K, action);
-    sf_cg_place_rets(cg);
     return;
   }
-
-  sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
-  sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
-               sf_ret_label(cg, rs->bad_arch_action));
+  if (!checked)
+    sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, rs->arch->audit_arch, SF_NO_LABEL,
+                    sf_ret_label(cg, rs->bad_arch_action));
   sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
   if (cg->ctx->opt_level > 0) gen_search(dp);
   else gen_tree(dp, 0, dp->n_ranges - 1);
@@ -335,35 +381,90 @@ static void gen_program(dispatch *dp) {
     sf_label_place(b, dp->blocks[i].label);
     sf_code_decision(cg, &dp->blocks[i].d);
   }
+}
+
+/* The sections in the order of the targets: the first AUDIT_ARCH check
+ * falls through to the native section, each other one jumps ahead to its
+ * section, and the last check's mismatch is the bad-arch action. */
+static void gen_program(dispatch *dps, size_t n) {
+  sf_cg *cg = dps[0].cg;
+  sf_builder *b = cg->b;
+  /* One action for everything, foreign architectures included: no check. */
+  int uniform = n == 1 && dps[0].n_ranges == 1 &&
+                dps[0].ranges[0].t.action == dps[0].rs->bad_arch_action;
+  if (!uniform) sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_ARCH);
+  sf_label next = SF_NO_LABEL;
+  for (size_t i = 0; i < n && !cg->too_long; i++) {
+    if (next != SF_NO_LABEL) sf_label_place(b, next);
+    cg->rs = dps[i].rs;
+    if (i + 1 < n) {
+      /* Not this one's AUDIT_ARCH: try the next section's. */
+      next = sf_label_new(b);
+      sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, cg->rs->arch->audit_arch,
+                      SF_NO_LABEL, next);
+    }
+    gen_section(&dps[i], i + 1 < n);
+  }
+  cg->rs = dps[0].rs;
   sf_cg_place_rets(cg);
+}
+
+/* Group RS by AUDIT_ARCH in target order: SECTION[i] holds the indexes of
+ * the rule sets of the i-th AUDIT_ARCH.  Returns the number of sections. */
+static size_t group_sections(const sf_ruleset *const *rs, size_t n,
+                             size_t members[][SF_MAX_TARGETS], size_t *counts) {
+  size_t n_sections = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t s = 0;
+    while (s < n_sections && rs[members[s][0]]->arch->audit_arch != rs[i]->arch->audit_arch)
+      s++;
+    if (s == n_sections) counts[n_sections++] = 0;
+    members[s][counts[s]++] = i;
+  }
+  return n_sections;
+}
+
+static int check_finished(sysfence_ctx *ctx, sf_cg *cg, sf_builder *b) {
+  if (cg->too_long && !cg->failed && !ctx->out_of_memory) {
+    sf_error(ctx, (sf_loc){0}, "the program has over %zu instructions; the "
+             "kernel's limit is %d (BPF_MAXINSNS)", sf_builder_size(b),
+             SF_BPF_MAXINSNS);
+    return -1;
+  }
+  if (cg->failed || ctx->out_of_memory) {
+    if (!ctx->out_of_memory) sf_error(ctx, (sf_loc){0}, "internal error in code generation");
+    return -1;
+  }
+  return 0;
+}
+
+int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
+                       struct sock_filter **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  if (n == 0 || n > SF_MAX_TARGETS) return -1;
+  sf_builder *b = sf_builder_new(ctx);
+  if (!b) return -1;
+  sf_cg cg;
+  sf_cg_open(&cg, ctx, rs[0], b);
+  size_t members[SF_MAX_TARGETS][SF_MAX_TARGETS], counts[SF_MAX_TARGETS];
+  size_t n_sections = group_sections(rs, n, members, counts);
+  dispatch dps[SF_MAX_TARGETS];
+  memset(dps, 0, sizeof dps);
+  for (size_t s = 0; s < n_sections; s++) {
+    const sf_ruleset *parts[SF_MAX_TARGETS] = {0};
+    for (size_t k = 0; k < counts[s]; k++) parts[k] = rs[members[s][k]];
+    dps[s].cg = &cg;
+    dps[s].rs = parts[0];
+    cg.rs = parts[0];
+    if (build_ranges(&dps[s], parts, counts[s]) != 0) return -1;
+  }
+  gen_program(dps, n_sections);
+  if (check_finished(ctx, &cg, b) != 0) return -1;
+  return sf_builder_finish(b, out, len);
 }
 
 int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
                struct sock_filter **out, size_t *len) {
-  *out = NULL;
-  *len = 0;
-  sf_builder *b = sf_builder_new(ctx);
-  if (!b) return -1;
-  sf_cg cg;
-  sf_cg_open(&cg, ctx, rs, b);
-  dispatch dp;
-  memset(&dp, 0, sizeof dp);
-  dp.cg = &cg;
-  int rc = build_ranges(&dp);
-  if (rc == 0) {
-    gen_program(&dp);
-    if (cg.too_long && !cg.failed && !ctx->out_of_memory) {
-      sf_error(ctx, (sf_loc){0}, "the program has over %zu instructions; the "
-               "kernel's limit is %d (BPF_MAXINSNS)", sf_builder_size(b),
-               SF_BPF_MAXINSNS);
-      return -1;
-    }
-    if (cg.failed || ctx->out_of_memory) {
-      if (!ctx->out_of_memory)
-        sf_error(ctx, (sf_loc){0}, "internal error in code generation");
-      rc = -1;
-    }
-  }
-  if (rc != 0) return -1;
-  return sf_builder_finish(b, out, len);
+  return sf_codegen_targets(ctx, &rs, 1, out, len);
 }

@@ -82,6 +82,7 @@ typedef struct rstate {
   uint32_t default_action;
   sf_loc default_loc;
   int quiet;               /* suppress warnings (rules skipped by ON) */
+  sf_loc rule_loc;         /* the rule being resolved (for notes) */
   unsigned gen;
   sf_val *arg_vals[SF_MAX_ARGS][65]; /* [arg][bits] */
   sf_val *small_consts[SMALL_CONSTS];
@@ -721,8 +722,27 @@ static int resolve_custom_number(rstate *st, const ast_rule *r, target_sys *t) {
   return 0;
 }
 
+/* In a filter for several architectures, a syscall some targets lack
+ * (socketcall on x86_64, arch_prctl on i386) applies to those that have
+ * it: a note for the others, an error only where no target has it.
+ * Returns 1 (with the note) if NAME is a syscall of another target. */
+static int absent_here(rstate *st, const guard *g, const char *name) {
+  sysfence_ctx *ctx = st->ctx;
+  if (!g->applies || ctx->n_arches < 2) return 0;
+  for (size_t i = 0; i < ctx->n_arches; i++) {
+    if (ctx->arches[i] == st->arch || !sf_syscall_by_name(ctx->arches[i], name))
+      continue;
+    ctx->dropping_notes = 0; /* a note of its own, not of the last warning */
+    sf_note(ctx, st->rule_loc, "'%s' is not a syscall of %s: the rule applies to "
+            "the targets that have it", name, st->arch->name);
+    return 1;
+  }
+  return 0;
+}
+
 /* A name that is no syscall of the tables looked in: a constant used as a
- * syscall number, or an error with a did-you-mean.  0, or -1. */
+ * syscall number, or an error with a did-you-mean.  0, 1 when the name is
+ * another target's syscall (the rule does not apply here), or -1. */
 static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
                                 target_sys *t) {
   sysfence_ctx *ctx = st->ctx;
@@ -738,6 +758,7 @@ static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
     t->custom = 1;
     return 0;
   }
+  if (absent_here(st, g, written)) return 1;
   const sf_arch *hint_arch = g->applies ? st->arch : g->archs[0];
   const char *where = g->applies ? st->arch->name : join(st, g->names, g->n);
   sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written, where,
@@ -747,7 +768,8 @@ static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
 }
 
 /* The syscall a rule names, looked up in the target's table, or (for a
- * rule whose guard excludes the target) in the guard's tables.  0, or -1. */
+ * rule whose guard excludes the target) in the guard's tables.  0, 1 when
+ * it is another target's syscall only, or -1. */
 static int resolve_target(rstate *st, const ast_rule *r, const guard *g,
                           target_sys *t) {
   memset(t, 0, sizeof *t);
@@ -815,6 +837,7 @@ static item *resolve_rule(rstate *st, const ast_rule *r, uint32_t action) {
   guard g;
   target_sys t;
   const sf_cond *cond;
+  st->rule_loc = r->name.loc.src ? r->name.loc : r->loc;
   if (resolve_guard(st, r, &g) != 0 || resolve_target(st, r, &g, &t) != 0 ||
       resolve_filter(st, r, &g, &t, &cond) != 0)
     return NULL;
@@ -1192,7 +1215,7 @@ static const char *other_abis(const sf_arch *arch) {
  * the hole this compiler exists to close: say what gets through. */
 static void warn_permissive_bad_arch(rstate *st) {
   sysfence_ctx *ctx = st->ctx;
-  if (!permissive(ctx->bad_arch_action)) return;
+  if (!permissive(ctx->bad_arch_action) || st->arch != ctx->arches[0]) return;
   const char *others = other_abis(st->arch);
   sf_warning(ctx, (sf_loc){0},
              "--bad-arch %s: syscalls made through any ABI other than %s are "
