@@ -42,6 +42,7 @@ typedef struct range {
 typedef struct dispatch {
   sf_cg *cg;
   const sf_ruleset *rs; /* the section's primary rule set */
+  size_t n_parts;       /* rule sets deciding its numbers (x86_64 and x32) */
   block *blocks;
   size_t n_blocks;
   sf_hash table; /* the blocks, by structure (base/hash.h) */
@@ -237,6 +238,10 @@ enum {
   SLACK_MIN_DEPTH = 6, /* for searches at least this deep (below that the
                           gain in the mean is small and the worst path
                           matters more) */
+
+
+
+  SECOND_ABI_SLACK = 6, /* more room in a section with a second ABI */
   BIG_BLOCK = 32,      /* rules above which a block's height is not measured */
   TALL = 64            /* assumed height of a block not measured */
 };
@@ -343,6 +348,9 @@ static void gen_search(dispatch *dp) {
   int depth = 1;
   while (((size_t)1 << depth) < dp->n_ranges) depth++;
   int slack = depth >= SLACK_MIN_DEPTH ? PATH_SLACK : 0;
+  /* A second ABI's numbers (x32 beside x86_64) are rare: room for them to
+   * sit deeper than the native ones rather than above them. */
+  if (dp->n_parts > 1) slack += SECOND_ABI_SLACK;
   sf_search_opts opts = {depth + 1 + slack, 0};
   if (!seg || sf_search_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
     cg->failed = 1;
@@ -456,6 +464,7 @@ int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, si
     for (size_t k = 0; k < counts[s]; k++) parts[k] = rs[members[s][k]];
     dps[s].cg = &cg;
     dps[s].rs = parts[0];
+    dps[s].n_parts = counts[s];
     cg.rs = parts[0];
     if (build_ranges(&dps[s], parts, counts[s]) != 0) return -1;
   }
