@@ -859,6 +859,127 @@ START_TEST(emit_asm_listing) {
 }
 END_TEST
 
+/* Two sections, x86_64's and i386's, and a comparison both reach: each
+ * section's numbers are named from its own table, the shared one from the
+ * fallback's.  5 is i386's open and x86_64's fstat; 11 is i386's execve
+ * and x86_64's munmap. */
+static const struct sock_filter two_arches[] = {
+    STMT(BPF_LD | BPF_W | BPF_ABS, 4),                       /* 0 */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3), /* 1 */
+    STMT(BPF_LD | BPF_W | BPF_ABS, 0),                       /* 2 */
+    JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 4, 0),       /* 3 */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 4, 3),                /* 4 */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 5),  /* 5 */
+    STMT(BPF_LD | BPF_W | BPF_ABS, 0),                       /* 6 */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 1, 0),                /* 7 */
+    JUMP(BPF_JMP | BPF_JEQ | BPF_K, 11, 0, 1),               /* 8 */
+    STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                /* 9 */
+    STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),            /* 10 */
+    STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),         /* 11 */
+};
+
+static int asm_all_tables(FILE *f, void *prog) {
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  sf_names names = {x86_64(), all, n};
+  return sf_write_asm_names(prog, N_OF(two_arches), &names, f);
+}
+
+static int asm_host_table(FILE *f, void *prog) {
+  return sf_write_asm(prog, N_OF(two_arches), x86_64(), f);
+}
+
+START_TEST(emit_asm_names_per_arch) {
+  ck_assert_int_eq(sf_bpf_validate(two_arches, N_OF(two_arches), NULL, 0), 0);
+  char *text = capture(asm_all_tables, (void *)two_arches, NULL);
+  /* The split between x86_64's and x32's numbers is no syscall. */
+  ck_assert_msg(strstr(text, "0003: jge #0x40000000 jt 8 jf 4\n"), "%s", text);
+  ck_assert_msg(strstr(text, "0004: jeq #5 jt 9 jf 8         ; fstat\n"), "%s", text);
+  ck_assert_msg(strstr(text, "0007: jeq #5 jt 9 jf 8         ; open\n"), "%s", text);
+  /* Reached from both sections: the fallback's (x86_64's) name. */
+  ck_assert_msg(strstr(text, "0008: jeq #11 jt 9 jf 10       ; munmap\n"), "%s", text);
+  free(text);
+  /* With x86_64's table alone (the loader), i386's numbers get no name. */
+  text = capture(asm_host_table, (void *)two_arches, NULL);
+  ck_assert_msg(strstr(text, "0004: jeq #5 jt 9 jf 8         ; fstat\n"), "%s", text);
+  ck_assert_msg(strstr(text, "0007: jeq #5 jt 9 jf 8\n"), "%s", text);
+  ck_assert_msg(strstr(text, "0008: jeq #11 jt 9 jf 10       ; munmap\n"), "%s", text);
+  free(text);
+}
+END_TEST
+
+START_TEST(emit_listing_audits) {
+  int64_t *audits = sf_listing_audits(two_arches, N_OF(two_arches));
+  ck_assert_ptr_nonnull(audits);
+  static const int64_t want[] = {-1, -1, AUDIT_ARCH_X86_64, AUDIT_ARCH_X86_64,
+                                 AUDIT_ARCH_X86_64, -1, AUDIT_ARCH_I386,
+                                 AUDIT_ARCH_I386, -1, -1, -1, -1};
+  for (size_t pc = 0; pc < N_OF(want); pc++)
+    ck_assert_msg(audits[pc] == want[pc], "pc %zu: %lld, want %lld", pc,
+                  (long long)audits[pc], (long long)want[pc]);
+  free(audits);
+  uint32_t values[4];
+  ck_assert_uint_eq(sf_listing_arch_values(two_arches, N_OF(two_arches), values, 4), 2);
+  ck_assert_uint_eq(values[0], AUDIT_ARCH_X86_64);
+  ck_assert_uint_eq(values[1], AUDIT_ARCH_I386);
+  ck_assert_uint_eq(sf_listing_arch_values(two_arches, N_OF(two_arches), values, 1), 1);
+}
+END_TEST
+
+/* x86_64's section names x32's numbers (0x40000000 up) from x32's table;
+ * `jgt #0x3fffffff` is the split between the two ABIs, no syscall. */
+START_TEST(emit_asm_x32_numbers) {
+  static const struct sock_filter p[] = {
+      STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+      JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+      STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+      JUMP(BPF_JMP | BPF_JGT | BPF_K, 0x3fffffff, 0, 1),
+      JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40000001, 0, 1),
+      STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+  };
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  sf_names names = {x86_64(), all, n};
+  char buf[160];
+  int64_t *audits = sf_listing_audits(p, N_OF(p));
+  ck_assert_ptr_nonnull(audits);
+  sf_insn_str_names(&p[3], 3, &names, SF_OFF_NR, audits[3], buf, sizeof buf);
+  ck_assert_str_eq(buf, "jgt #0x3fffffff jt 4 jf 5");
+  sf_insn_str_names(&p[4], 4, &names, SF_OFF_NR, audits[4], buf, sizeof buf);
+  ck_assert_str_eq(buf, "jeq #0x40000001 jt 5 jf 6 ; write");
+  /* Where the arch is unknown, the fallback's table: x86_64 has none. */
+  sf_insn_str_names(&p[4], 4, &names, SF_OFF_NR, -1, buf, sizeof buf);
+  ck_assert_str_eq(buf, "jeq #0x40000001 jt 5 jf 6");
+  free(audits);
+  /* sf_names_table: the ABI by the number. */
+  ck_assert_str_eq(sf_names_table(&names, AUDIT_ARCH_X86_64, 0x40000001)->name, "x32");
+  ck_assert_str_eq(sf_names_table(&names, AUDIT_ARCH_X86_64, 1)->name, "x86_64");
+  ck_assert_str_eq(sf_names_table(&names, AUDIT_ARCH_AARCH64, 1)->name, "aarch64");
+  ck_assert_ptr_null(sf_names_table(&names, 0x12345678, 1));
+}
+END_TEST
+
+/* The arguments' byte order follows the section's arch: s390x's section
+ * in a filter listed with x86_64 as the fallback. */
+START_TEST(emit_asm_section_byte_order) {
+  static const struct sock_filter p[] = {
+      STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+      JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_S390X, 0, 1),
+      STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+      STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  sf_names names = {x86_64(), all, n};
+  char buf[160];
+  sf_insn_str_names(&p[2], 2, &names, SF_OFF_ARCH, AUDIT_ARCH_S390X, buf, sizeof buf);
+  ck_assert_str_eq(buf, "ld [16]                  ; args[0] hi");
+  sf_insn_str_names(&p[2], 2, &names, SF_OFF_ARCH, -1, buf, sizeof buf);
+  ck_assert_str_eq(buf, "ld [16]                  ; args[0] lo");
+}
+END_TEST
+
 static int asm_s390x(FILE *f, void *prog) {
   return sf_write_asm(prog, 3, s390x(), f);
 }
@@ -1358,6 +1479,10 @@ static Suite *bpf_suite(void) {
   tcase_add_test(tc, emit_asm_listing);
   tcase_add_test(tc, emit_asm_big_endian_words);
   tcase_add_test(tc, emit_asm_join_points);
+  tcase_add_test(tc, emit_asm_names_per_arch);
+  tcase_add_test(tc, emit_listing_audits);
+  tcase_add_test(tc, emit_asm_x32_numbers);
+  tcase_add_test(tc, emit_asm_section_byte_order);
   tcase_add_test(tc, emit_insn_str_forms);
   tcase_add_test(tc, emit_action_names);
   tcase_add_test(tc, emit_raw_blob);

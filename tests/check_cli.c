@@ -574,6 +574,93 @@ START_TEST(cli_output_blob_and_disasm) {
 }
 END_TEST
 
+/* The text of LISTING from the line holding MARK on (the section after an
+ * arch check); fails if there is none. */
+static const char *from_line(const char *listing, const char *mark) {
+  const char *p = strstr(listing, mark);
+  ck_assert_msg(p != NULL, "no '%s' in:\n%s", mark, listing);
+  return p;
+}
+
+/* A filter for several architectures: each section's numbers are named
+ * from its own table (i386's 6 is close, x86_64's lstat; aarch64's 56 is
+ * openat, x86_64's clone), by disasm without -a and by compile's listing. */
+START_TEST(cli_disasm_multiarch) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", "ALLOW { open, write, openat } DEFAULT KILL_PROCESS\n");
+  char *pol2 = tu_write(dir, "q.policy", "ALLOW { write, openat } DEFAULT KILL_PROCESS\n");
+  char *x86 = path_in(dir, "x86.bpf"), *arm = path_in(dir, "arm.bpf");
+  tu_result r = sf(NULL, "compile", "--arch", "x86_64,i386", pol, "-o", x86, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", "--arch", "aarch64,arm", pol2, "-o", arm, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+
+  r = sf(NULL, "disasm", x86, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *i386 = from_line(r.out, "; AUDIT_ARCH_I386\n");
+  ck_assert_msg(matches(i386, "jge #6 jt [0-9]+ jf [0-9]+ +; close$") &&
+                    matches(i386, "jge #4 jt [0-9]+ jf [0-9]+ +; write$") &&
+                    matches(i386, "jeq #295 jt [0-9]+ jf [0-9]+ +; openat$"),
+                "i386 section not named from i386's table:\n%s", r.out);
+  ck_assert_msg(!strstr(r.out, "lstat") && !strstr(r.out, "preadv"),
+                "x86_64 names in the i386 section:\n%s", r.out);
+  ck_assert_msg(matches(r.out, "jeq #257 jt [0-9]+ jf [0-9]+ +; openat$"), "%s", r.out);
+  /* -a names only where no arch is checked: the sections stay named. */
+  tu_result r2 = sf(NULL, "disasm", "--arch", "i386", x86, NULL);
+  EXPECT_EXIT(r2, 0);
+  ck_assert_str_eq(r2.out, r.out);
+  tu_result_free(&r2);
+  tu_result_free(&r);
+
+  /* compile's own listing names the sections the same way. */
+  r = sf(NULL, "compile", "--arch", "x86_64,i386", "--format", "asm", pol, "-o", "-", NULL);
+  EXPECT_EXIT(r, 0);
+  i386 = from_line(r.out, "; AUDIT_ARCH_I386\n");
+  ck_assert_msg(matches(i386, "jeq #295 jt [0-9]+ jf [0-9]+ +; openat$"), "%s", r.out);
+  tu_result_free(&r);
+
+  r = sf(NULL, "disasm", arm, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *arm32 = from_line(r.out, "; AUDIT_ARCH_ARM\n");
+  ck_assert_msg(matches(r.out, "jeq #56 jt [0-9]+ jf [0-9]+ +; openat$") &&
+                    matches(arm32, "jeq #322 jt [0-9]+ jf [0-9]+ +; openat$") &&
+                    matches(arm32, "jeq #4 jt [0-9]+ jf [0-9]+ +; write$"),
+                "aarch64/arm sections misnamed:\n%s", r.out);
+  ck_assert_msg(!strstr(r.out, "clone"), "x86_64 names:\n%s", r.out);
+  tu_result_free(&r);
+  free(x86);
+  free(arm);
+  free(pol);
+  free(pol2);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* Without -a, a big-endian filter is read in its own byte order: the
+ * architecture of its first AUDIT_ARCH comparison. */
+START_TEST(cli_disasm_infers_byte_order) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", GOOD);
+  char *out = path_in(dir, "s390x.bpf");
+  tu_result r = sf(NULL, "compile", "--arch", "s390x", pol, "-o", out, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "disasm", out, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strncmp(r.out, "0000: ld [4]", 12) == 0 &&
+                    strstr(r.out, "; AUDIT_ARCH_S390X\n") && strstr(r.out, "; exit_group"),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(out);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 static void put_insn(unsigned char *p, uint16_t code, uint8_t jt, uint8_t jf,
                      uint32_t k) {
   p[0] = (unsigned char)code;
@@ -1258,6 +1345,8 @@ static Suite *cli_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, cli_output_blob_and_disasm);
   tcase_add_test(tc, cli_disasm_corrupt);
+  tcase_add_test(tc, cli_disasm_multiarch);
+  tcase_add_test(tc, cli_disasm_infers_byte_order);
   tcase_add_test(tc, cli_format_c);
   tcase_add_test(tc, cli_format_asm);
   tcase_add_test(tc, cli_determinism);

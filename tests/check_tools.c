@@ -654,6 +654,210 @@ START_TEST(stats_blob_equals_policy) {
 }
 END_TEST
 
+/* ---- filters for several architectures --------------------------------- */
+
+/* Compile SRC for the arch LIST into DIR/NAME; the path, malloc()ed. */
+static char *compile_blob(const char *dir, const char *name, const char *src,
+                          const char *list) {
+  char *pol = tu_write(dir, "multi.policy", src);
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(n);
+  snprintf(path, n, "%s/%s", dir, name);
+  tu_result r = sf("compile", "-a", list, pol, "-o", path, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  free(pol);
+  return path;
+}
+
+static const char *MULTI = "ALLOW { open, write, openat } DEFAULT KILL_PROCESS\n";
+static const char *MULTI_ARM = "ALLOW { write, openat } DEFAULT KILL_PROCESS\n";
+
+/* Without -a, sim takes the architecture of the filter's first AUDIT_ARCH
+ * comparison: aarch64's openat is 56 with AUDIT_ARCH_AARCH64 (the host's
+ * x86_64 would be a foreign arch, KILL_PROCESS). */
+START_TEST(sim_infers_arch) {
+  char *dir = tu_tmpdir();
+  char *arm = compile_blob(dir, "arm.bpf", MULTI_ARM, "aarch64,arm");
+  tu_result r = sf("sim", arm, "openat", "arm:write", "close", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "openat -> ALLOW") && strstr(r.out, "arm:write -> ALLOW") &&
+                    strstr(r.out, "close -> KILL_PROCESS"),
+                "%s", r.out);
+  tu_result_free(&r);
+  /* -a still decides. */
+  r = sf("sim", "-a", "x86_64", arm, "openat", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "KILL_PROCESS") != NULL, "%s", r.out);
+  tu_result_free(&r);
+  /* The trace names i386's numbers in i386's section (6 is close there,
+   * lstat on x86_64). */
+  char *x86 = compile_blob(dir, "x86.bpf", MULTI, "x86_64,i386");
+  r = sf("sim", "--trace", x86, "i386:open", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "; AUDIT_ARCH_I386") && strstr(r.out, "; close ") &&
+                    !strstr(r.out, "lstat") && strstr(r.out, "\nALLOW  ("),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(arm);
+  free(x86);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* stats reports each architecture the filter checks, -a's (or the first
+ * one) first; a policy, each target of -a LIST. */
+START_TEST(stats_multiarch_cli) {
+  char *dir = tu_tmpdir();
+  char *x86 = compile_blob(dir, "x86.bpf", MULTI, "x86_64,i386");
+  tu_result r = sf("stats", x86, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *x = strstr(r.out, "instructions (x86_64)\n");
+  const char *i = strstr(r.out, "instructions (i386)\n");
+  ck_assert_msg(x && i && x < i, "%s", r.out);
+  /* Three allowed, all cached, in each: i386's through the compat bitmap. */
+  ck_assert_msg(strstr(x, "allowed:     3 syscalls") && strstr(i, "allowed:     3 syscalls") &&
+                    strstr(x, "cached:      3 always") && strstr(i, "cached:      3 always") &&
+                    strstr(i, "i386 syscalls with all arguments zero"),
+                "%s", r.out);
+  tu_result r2 = sf("stats", "-a", "i386", x86, NULL);
+  EXPECT_EXIT(r2, 0);
+  x = strstr(r2.out, "instructions (x86_64)\n");
+  i = strstr(r2.out, "instructions (i386)\n");
+  ck_assert_msg(x && i && i < x, "%s", r2.out);
+  tu_result_free(&r2);
+  /* The policy for the same targets: the same report. */
+  char *pol = tu_write(dir, "m.policy", MULTI);
+  r2 = sf("stats", "-a", "x86_64,i386", pol, NULL);
+  EXPECT_EXIT(r2, 0);
+  ck_assert_str_eq(r2.out, r.out);
+  tu_result_free(&r2);
+  tu_result_free(&r);
+
+  char *arm = compile_blob(dir, "arm.bpf", MULTI_ARM, "aarch64,arm");
+  r = sf("stats", arm, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *a64 = strstr(r.out, "instructions (aarch64)\n");
+  const char *a32 = strstr(r.out, "instructions (arm)\n");
+  ck_assert_msg(a64 && a32 && a64 < a32 && strstr(a32, "allowed:     2 syscalls"),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(pol);
+  free(x86);
+  free(arm);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* A libseccomp filter, built at test time by a tiny program: ALLOW open
+ * and write, ERRNO(1) otherwise; "both" adds i386 beside the native
+ * x86_64, "i386" has i386 alone. */
+static const char *LIBSECCOMP_SRC =
+    "#include <fcntl.h>\n"
+    "#include <seccomp.h>\n"
+    "#include <string.h>\n"
+    "int main(int argc, char **argv) {\n"
+    "  if (argc != 3) return 2;\n"
+    "  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(1));\n"
+    "  if (!ctx) return 1;\n"
+    "  int rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);\n"
+    "  if (!rc && strcmp(argv[2], \"i386\") == 0)\n"
+    "    rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);\n"
+    "  if (!rc) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 0);\n"
+    "  if (!rc) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 0);\n"
+    "  int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);\n"
+    "  if (!rc && fd >= 0) rc = seccomp_export_bpf(ctx, fd);\n"
+    "  seccomp_release(ctx);\n"
+    "  return rc != 0 || fd < 0;\n"
+    "}\n";
+
+/* Build the exporter in DIR; its path, or NULL (after a loud skip). */
+static char *libseccomp_exporter(const char *dir) {
+  char *src = tu_write(dir, "export.c", LIBSECCOMP_SRC);
+  size_t n = strlen(dir) + 16;
+  char *exe = malloc(n);
+  snprintf(exe, n, "%s/export", dir);
+  tu_result r = tu_sh("cc -o '%s' '%s' -lseccomp 2>&1", exe, src);
+  int ok = r.exited && r.status == 0;
+  if (!ok)
+    tu_skip("libseccomp_blobs", "cannot build a libseccomp program "
+            "(apt-get install libseccomp-dev): %s", r.out);
+  tu_result_free(&r);
+  free(src);
+  if (!ok) free(exe);
+  return ok ? exe : NULL;
+}
+
+static char *libseccomp_blob(const char *dir, const char *exe, const char *which) {
+  size_t n = strlen(dir) + strlen(which) + 8;
+  char *path = malloc(n);
+  snprintf(path, n, "%s/%s.bpf", dir, which);
+  tu_result r = tu_sh("'%s' '%s' %s", exe, path, which);
+  ck_assert_msg(r.exited && r.status == 0, "exporter failed: %s%s", r.out, r.err);
+  tu_result_free(&r);
+  return path;
+}
+
+START_TEST(libseccomp_blobs) {
+  if (sf_arch_host() != sf_arch_by_name("x86_64")) {
+    tu_skip("libseccomp_blobs", "libseccomp's native arch here is not x86_64");
+    return;
+  }
+  char *dir = tu_tmpdir();
+  char *exe = libseccomp_exporter(dir);
+  if (!exe) {
+    tu_rmtree(dir);
+    free(dir);
+    return;
+  }
+  char *both = libseccomp_blob(dir, exe, "both");
+  /* i386's open is 5 (x86_64's fstat), x86_64's is 2. */
+  tu_result r = sf("disasm", both, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *i386 = strstr(r.out, "; AUDIT_ARCH_I386\n");
+  ck_assert_msg(i386 && strstr(i386, "#5 ") && strstr(i386, "; open\n") &&
+                    strstr(r.out, "; open\n") < i386 && !strstr(r.out, "fstat"),
+                "%s", r.out);
+  tu_result_free(&r);
+  /* sim without -a: x86_64, the first arch checked. */
+  r = sf("sim", "--trace", both, "open", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "0000: ld [4]") && strstr(r.out, "A=0xc000003e") &&
+                    strstr(r.out, "\nALLOW  ("),
+                "%s", r.out);
+  tu_result_free(&r);
+  r = sf("sim", both, "fstat", "i386:open", "i386:fstat", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "fstat -> ERRNO(1)") && strstr(r.out, "i386:open -> ALLOW") &&
+                    strstr(r.out, "i386:fstat -> ERRNO(1)"),
+                "%s", r.out);
+  tu_result_free(&r);
+  /* stats: both architectures, each with its two allowed calls cached. */
+  r = sf("stats", both, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *x = strstr(r.out, "instructions (x86_64)\n");
+  const char *i = strstr(r.out, "instructions (i386)\n");
+  ck_assert_msg(x && i && x < i && strstr(x, "allowed:     2 syscalls") &&
+                    strstr(i, "allowed:     2 syscalls") && strstr(i, "cached:      2 always"),
+                "%s", r.out);
+  tu_result_free(&r);
+  /* i386 alone: sim infers i386 (open is 5 with AUDIT_ARCH_I386). */
+  char *only = libseccomp_blob(dir, exe, "i386");
+  r = sf("sim", only, "open", "write", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "open -> ALLOW") && strstr(r.out, "write -> ALLOW"),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(only);
+  free(both);
+  free(exe);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 /* ---- errors -------------------------------------------------------------- */
 
 START_TEST(tool_errors) {
@@ -761,6 +965,9 @@ static Suite *tools_suite(void) {
   tcase_add_test(tc, trace_cli);
   tcase_add_test(tc, stats_cli);
   tcase_add_test(tc, stats_blob_equals_policy);
+  tcase_add_test(tc, sim_infers_arch);
+  tcase_add_test(tc, stats_multiarch_cli);
+  tcase_add_test(tc, libseccomp_blobs);
   tcase_add_test(tc, tool_errors);
   tcase_add_test(tc, tool_help);
   suite_add_tcase(s, tc);

@@ -315,13 +315,17 @@ int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
   if (format == SYSFENCE_FORMAT_C && name && sf_c_name_problem(name))
     return SYSFENCE_EUSAGE; /* the header would not compile */
   const sf_arch *arch = ctx->arch;
+  /* Each section's syscalls are named from its target's table. */
+  sf_names names = {arch, ctx->arches, ctx->n_arches};
+  if (!ctx->n_arches) names = (sf_names){arch, &arch, 1};
   int rc;
   switch (format) {
   case SYSFENCE_FORMAT_BPF: rc = sf_write_blob(prog->filter, prog->len, arch, out); break;
   case SYSFENCE_FORMAT_C:
-    rc = sf_write_c(prog->filter, prog->len, arch, name ? name : "sysfence_filter", out);
+    rc = sf_write_c_names(prog->filter, prog->len, &names,
+                          name ? name : "sysfence_filter", out);
     break;
-  case SYSFENCE_FORMAT_ASM: rc = sf_write_asm(prog->filter, prog->len, arch, out); break;
+  case SYSFENCE_FORMAT_ASM: rc = sf_write_asm_names(prog->filter, prog->len, &names, out); break;
   default: return SYSFENCE_EUSAGE;
   }
   return rc == 0 && !ferror(out) ? SYSFENCE_OK : SYSFENCE_ESYSTEM;

@@ -96,12 +96,6 @@ int sf_is_known_syscall_or_arg(const char *name) {
   return 0;
 }
 
-int sf_arch_nr_is_foreign(const sf_arch *arch, uint32_t nr) {
-  if (!arch || nr == UINT32_MAX) return 0;
-  if (arch->foreign_hi < arch->foreign_lo) return 0;
-  return nr >= arch->foreign_lo && nr <= arch->foreign_hi;
-}
-
 uint32_t sf_arg_lo_offset(const sf_arch *arch, int arg) {
   return (uint32_t)(SF_OFF_ARGS + 8 * arg + (arch && arch->big_endian ? 4 : 0));
 }

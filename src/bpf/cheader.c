@@ -148,23 +148,35 @@ static void c_prologue(const sf_arch *arch, const char *name, size_t len,
 
 int sf_write_c(const struct sock_filter *prog, size_t len, const sf_arch *arch,
               const char *name, FILE *out) {
+  sf_names names = {arch, &arch, 1};
+  return sf_write_c_names(prog, len, &names, name, out);
+}
+
+int sf_write_c_names(const struct sock_filter *prog, size_t len,
+                     const sf_names *names, const char *name, FILE *out) {
   if (!name) name = "sysfence_filter";
-  if (!arch || sf_c_name_problem(name)) {
+  if (!names || !names->fallback || sf_c_name_problem(name)) {
     errno = EINVAL;
     return -1;
   }
   int *states = sf_listing_states(prog, len);
-  if (!states) return -1;
-  c_prologue(arch, name, len, out);
+  int64_t *audits = states ? sf_listing_audits(prog, len) : NULL;
+  if (!audits) {
+    free(states);
+    return -1;
+  }
+  c_prologue(names->fallback, name, len, out);
   for (size_t pc = 0; pc < len; pc++) {
     char stmt[96], text[160];
     c_insn(&prog[pc], stmt, sizeof stmt - 1);
     strcat(stmt, ",");
-    sf_insn_str_at(&prog[pc], pc, arch, states[pc], text, sizeof text);
+    sf_insn_str_names(&prog[pc], pc, names, states[pc], audits[pc], text,
+                      sizeof text);
     fprintf(out, "    %-56s /* %04zu: %s */\n", stmt, pc, text);
   }
   fprintf(out, "};\n\n#define %s_LEN (sizeof(%s) / sizeof(%s[0]))\n\n"
                "#endif\n", name, name, name);
+  free(audits);
   free(states);
   return sf_stream_finish(out);
 }

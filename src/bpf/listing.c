@@ -14,61 +14,169 @@
 #include "bpf/action.h"
 #include "bpf/bpf.h"
 
-/* ---- what A holds: a forward dataflow ------------------------------ */
+/* ---- what A holds and which arch is checked: a forward dataflow ------ */
 
 /* For each instruction, the seccomp_data offset whose word A holds when it
- * runs (0 = nr, 4 = arch, ...), or A_UNKNOWN.  A_UNSEEN: no predecessor
+ * runs (0 = nr, 4 = arch, ...), or A_UNKNOWN; and the AUDIT_ARCH value
+ * seccomp_data.arch is known to have on every path reaching it (the taken
+ * side of a `jeq #K` on arch), or AUDIT_UNKNOWN.  *_UNSEEN: no predecessor
  * visited yet (unreachable code ends up unknown). */
 enum { A_UNKNOWN = -1, A_UNSEEN = -2 };
+enum { AUDIT_UNKNOWN = -1, AUDIT_UNSEEN = -2 };
+
+typedef struct flow {
+  int a;
+  int64_t audit;
+} flow;
 
 static int writes_a(uint16_t code) {
   return BPF_CLASS(code) == BPF_LD || BPF_CLASS(code) == BPF_ALU ||
          code == (BPF_MISC | BPF_TXA);
 }
 
-static void meet(int *states, size_t len, uint64_t target, int st) {
+static void meet(flow *states, size_t len, uint64_t target, int a,
+                 int64_t audit) {
   if (target >= len) return; /* invalid program: ignore the edge */
-  int *t = &states[target];
-  if (*t == A_UNSEEN)
-    *t = st;
-  else if (*t != st)
-    *t = A_UNKNOWN;
+  flow *t = &states[target];
+  if (t->a == A_UNSEEN)
+    t->a = a;
+  else if (t->a != a)
+    t->a = A_UNKNOWN;
+  if (t->audit == AUDIT_UNSEEN)
+    t->audit = audit;
+  else if (t->audit != audit)
+    t->audit = AUDIT_UNKNOWN;
+}
+
+/* The edges of the jump at PC: the taken side of `jeq #K` with A holding
+ * arch knows arch == K; the other side keeps what was known ("not K" is
+ * not tracked). */
+static void jump_edges(const struct sock_filter *in, size_t pc, flow *states,
+                       size_t len, int a, int64_t audit) {
+  if (in->code == (BPF_JMP | BPF_JA)) {
+    meet(states, len, (uint64_t)pc + 1 + in->k, a, audit);
+    return;
+  }
+  int64_t taken = audit;
+  if (in->code == (BPF_JMP | BPF_JEQ | BPF_K) && a == SF_OFF_ARCH)
+    taken = in->k;
+  meet(states, len, (uint64_t)pc + 1 + in->jt, a, taken);
+  meet(states, len, (uint64_t)pc + 1 + in->jf, a, audit);
 }
 
 /* Fill STATES[0..len) (jumps only go forward, so one pass in order sees
  * every predecessor before its successor). */
-static void a_dataflow(const struct sock_filter *prog, size_t len,
-                       int *states) {
-  for (size_t pc = 0; pc < len; pc++) states[pc] = A_UNSEEN;
-  if (len) states[0] = A_UNKNOWN;
+static void dataflow(const struct sock_filter *prog, size_t len, flow *states) {
+  for (size_t pc = 0; pc < len; pc++)
+    states[pc] = (flow){A_UNSEEN, AUDIT_UNSEEN};
+  if (len) states[0] = (flow){A_UNKNOWN, AUDIT_UNKNOWN};
   for (size_t pc = 0; pc < len; pc++) {
     const struct sock_filter *in = &prog[pc];
-    int st = states[pc] == A_UNSEEN ? A_UNKNOWN : states[pc];
-    states[pc] = st;
+    flow *here = &states[pc];
+    if (here->a == A_UNSEEN) here->a = A_UNKNOWN;
+    if (here->audit == AUDIT_UNSEEN) here->audit = AUDIT_UNKNOWN;
+    int a = here->a;
     if (in->code == (BPF_LD | BPF_W | BPF_ABS))
-      st = in->k < SF_SECCOMP_DATA_SIZE ? (int)in->k : A_UNKNOWN;
+      a = in->k < SF_SECCOMP_DATA_SIZE ? (int)in->k : A_UNKNOWN;
     else if (writes_a(in->code))
-      st = A_UNKNOWN;
+      a = A_UNKNOWN;
     if (BPF_CLASS(in->code) == BPF_RET) continue;
-    if (in->code == (BPF_JMP | BPF_JA)) {
-      meet(states, len, (uint64_t)pc + 1 + in->k, st);
-    } else if (BPF_CLASS(in->code) == BPF_JMP) {
-      meet(states, len, (uint64_t)pc + 1 + in->jt, st);
-      meet(states, len, (uint64_t)pc + 1 + in->jf, st);
-    } else {
-      meet(states, len, (uint64_t)pc + 1, st);
-    }
+    if (BPF_CLASS(in->code) == BPF_JMP)
+      jump_edges(in, pc, states, len, a, here->audit);
+    else
+      meet(states, len, (uint64_t)pc + 1, a, here->audit);
   }
 }
 
-int *sf_listing_states(const struct sock_filter *prog, size_t len) {
-  int *states = malloc((len ? len : 1) * sizeof *states);
+static flow *flow_of(const struct sock_filter *prog, size_t len) {
+  flow *states = malloc((len ? len : 1) * sizeof *states);
   if (!states) {
     errno = ENOMEM;
     return NULL;
   }
-  a_dataflow(prog, len, states);
+  dataflow(prog, len, states);
   return states;
+}
+
+int *sf_listing_states(const struct sock_filter *prog, size_t len) {
+  flow *f = flow_of(prog, len);
+  int *states = f ? malloc((len ? len : 1) * sizeof *states) : NULL;
+  if (!states) {
+    free(f);
+    errno = ENOMEM;
+    return NULL;
+  }
+  for (size_t pc = 0; pc < len; pc++) states[pc] = f[pc].a;
+  free(f);
+  return states;
+}
+
+int64_t *sf_listing_audits(const struct sock_filter *prog, size_t len) {
+  flow *f = flow_of(prog, len);
+  int64_t *audits = f ? malloc((len ? len : 1) * sizeof *audits) : NULL;
+  if (!audits) {
+    free(f);
+    errno = ENOMEM;
+    return NULL;
+  }
+  for (size_t pc = 0; pc < len; pc++) audits[pc] = f[pc].audit;
+  free(f);
+  return audits;
+}
+
+size_t sf_listing_arch_values(const struct sock_filter *prog, size_t len,
+                              uint32_t *out, size_t max) {
+  int *states = sf_listing_states(prog, len);
+  if (!states) return 0;
+  size_t n = 0;
+  for (size_t pc = 0; pc < len; pc++) {
+    if (prog[pc].code != (BPF_JMP | BPF_JEQ | BPF_K) || states[pc] != SF_OFF_ARCH)
+      continue;
+    size_t i = 0;
+    while (i < n && out[i] != prog[pc].k) i++;
+    if (i == n && n < max) out[n++] = prog[pc].k;
+  }
+  free(states);
+  return n;
+}
+
+/* ---- which table names a syscall number ------------------------------ */
+
+const sf_arch *sf_names_table(const sf_names *names, int64_t audit, uint32_t nr) {
+  if (audit < 0) return names->fallback;
+  /* x86_64 and x32 share AUDIT_ARCH_X86_64: the number tells the ABI. */
+  for (size_t i = 0; i < names->n_tables; i++) {
+    const sf_arch *t = names->tables[i];
+    if (t->audit_arch == audit && !sf_arch_nr_is_foreign(t, nr)) return t;
+  }
+  return NULL; /* a table we do not have (the loader has the host's only) */
+}
+
+/* Is K, compared by OP, the boundary between two ABIs sharing AUDIT (x32's
+ * numbers start at 0x40000000 on x86_64), not a syscall boundary? */
+static int is_abi_split(const sf_names *names, int64_t audit, uint16_t op,
+                        uint32_t k) {
+  if (op != BPF_JGE && op != BPF_JGT) return 0;
+  uint64_t first = op == BPF_JGE ? k : (uint64_t)k + 1;
+  for (size_t i = 0; i < names->n_tables; i++) {
+    const sf_arch *t = names->tables[i];
+    if (t->audit_arch != audit || t->foreign_hi < t->foreign_lo) continue;
+    if ((first == t->foreign_lo && first != 0) ||
+        (first == (uint64_t)t->foreign_hi + 1 && first != UINT32_MAX))
+      return 1;
+  }
+  return 0;
+}
+
+/* Byte order where seccomp_data.arch is known to be AUDIT: the table's,
+ * or the AUDIT_ARCH's own __AUDIT_ARCH_LE bit (0x40000000,
+ * include/uapi/linux/audit.h) for an arch we have no table of. */
+static int big_endian_for(const sf_names *names, int64_t audit) {
+  if (audit < 0 || !sf_audit_arch_name((uint32_t)audit))
+    return names->fallback ? names->fallback->big_endian : 0;
+  for (size_t i = 0; i < names->n_tables; i++)
+    if (names->tables[i]->audit_arch == audit) return names->tables[i]->big_endian;
+  return (audit & 0x40000000) == 0;
 }
 
 /* ---- readable form -------------------------------------------------- */
@@ -153,8 +261,9 @@ static const char *jmp_name(uint16_t op) {
 typedef struct view {
   const struct sock_filter *in;
   size_t pc;
-  const sf_arch *arch;
-  int a_holds; /* seccomp_data offset in A, or A_UNKNOWN */
+  const sf_names *names;
+  int a_holds;   /* seccomp_data offset in A, or A_UNKNOWN */
+  int64_t audit; /* seccomp_data.arch known here, or AUDIT_UNKNOWN */
 } view;
 
 /* Loads, stores and misc into OP/COMMENT; 0, or -1 if not a known one. */
@@ -163,7 +272,7 @@ static int str_load_store(const view *v, char *op, size_t n, char *comment,
   const struct sock_filter *in = v->in;
   char k[16];
   fmt_k(in->k, k, sizeof k);
-  int be = v->arch ? v->arch->big_endian : 0;
+  int be = big_endian_for(v->names, v->audit);
   switch (in->code) {
   case BPF_LD | BPF_W | BPF_ABS:
     snprintf(op, n, "ld [%u]", in->k);
@@ -221,9 +330,11 @@ static void name_operand(const view *v, char *comment, size_t cn) {
   uint16_t jop = BPF_OP(v->in->code);
   if (BPF_SRC(v->in->code) != BPF_K || jop == BPF_JSET) return;
   const char *name = NULL;
-  if (v->a_holds == SF_OFF_NR && v->arch) {
-    const sf_syscall *sc = sf_syscall_by_nr(v->arch, v->in->k);
-    if (sc) name = sc->name;
+  if (v->a_holds == SF_OFF_NR) {
+    const sf_arch *table = sf_names_table(v->names, v->audit, v->in->k);
+    const sf_syscall *sc = table ? sf_syscall_by_nr(table, v->in->k) : NULL;
+    if (sc && !(v->audit >= 0 && is_abi_split(v->names, v->audit, jop, v->in->k)))
+      name = sc->name;
   } else if (v->a_holds == SF_OFF_ARCH) {
     name = sf_audit_arch_name(v->in->k);
   }
@@ -280,21 +391,35 @@ void sf_insn_str(const struct sock_filter *insn, size_t pc, const sf_arch *arch,
 
 void sf_insn_str_at(const struct sock_filter *insn, size_t pc, const sf_arch *arch,
                     int a_holds, char *buf, size_t size) {
-  view v = {insn, pc, arch, a_holds < 0 ? A_UNKNOWN : a_holds};
+  sf_names names = {arch, &arch, arch ? 1 : 0};
+  sf_insn_str_names(insn, pc, &names, a_holds, AUDIT_UNKNOWN, buf, size);
+}
+
+void sf_insn_str_names(const struct sock_filter *insn, size_t pc,
+                       const sf_names *names, int a_holds, int64_t audit,
+                       char *buf, size_t size) {
+  view v = {insn, pc, names, a_holds < 0 ? A_UNKNOWN : a_holds,
+            audit < 0 ? AUDIT_UNKNOWN : audit};
   insn_str(&v, buf, size);
 }
 
 int sf_write_asm(const struct sock_filter *prog, size_t len, const sf_arch *arch,
                 FILE *out) {
-  if (!arch) {
+  sf_names names = {arch, &arch, 1};
+  return sf_write_asm_names(prog, len, &names, out);
+}
+
+int sf_write_asm_names(const struct sock_filter *prog, size_t len,
+                       const sf_names *names, FILE *out) {
+  if (!names || !names->fallback) {
     errno = EINVAL;
     return -1;
   }
-  int *states = sf_listing_states(prog, len);
+  flow *states = flow_of(prog, len);
   if (!states) return -1;
   for (size_t pc = 0; pc < len; pc++) {
     char line[160];
-    view v = {&prog[pc], pc, arch, states[pc]};
+    view v = {&prog[pc], pc, names, states[pc].a, states[pc].audit};
     insn_str(&v, line, sizeof line);
     fprintf(out, "%04zu: %s\n", pc, line);
   }

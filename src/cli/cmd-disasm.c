@@ -15,10 +15,15 @@ static int run_disasm(const sf_command *cmd, int argc, char **argv) {
   struct sock_filter *prog = NULL;
   size_t n;
   char why[512];
-  rc = sf_cli_load_blob(o.input, arch, 0, &prog, &n, why, sizeof why);
+  rc = sf_cli_load_blob(o.input, &arch, !o.arch, 0, &prog, &n, why, sizeof why);
   if (!prog) return rc;
+  /* Each section is named from the table of the arch it checked; ARCH
+   * where the path has checked none. */
+  size_t n_tables;
+  const sf_arch *const *tables = sf_arch_all(&n_tables);
+  sf_names names = {arch, tables, n_tables};
   /* An invalid program is listed too, then the reason. */
-  sf_write_asm(prog, n, arch, stdout);
+  sf_write_asm_names(prog, n, &names, stdout);
   if (rc >= 0) fputs(why, stderr);
   free(prog);
   return rc >= 0 ? rc : EXIT_OK;
@@ -29,5 +34,9 @@ const sf_command sf_cmd_disasm = {
     "validate a raw filter and print it as a listing",
     "Read a raw filter (an array of 8-byte struct sock_filter, '-' reads\n"
     "stdin), check it against the kernel's rules and print it as a listing:\n"
-    "addresses, mnemonics, syscall names and decoded actions.",
-    "ahV", "byte order and syscall names", 1, 0, 0, run_disasm, NULL, 0};
+    "addresses, mnemonics, syscall names and decoded actions.  Syscall\n"
+    "numbers are named from the table of the architecture the program\n"
+    "checked seccomp_data.arch for on the way (i386's in an i386 section),\n"
+    "else from -a's; without -a, the architecture of the filter's first\n"
+    "AUDIT_ARCH comparison, or the host's.",
+    "ahV", "byte order and syscall names where no arch is checked", 1, 0, 0, run_disasm, NULL, 0};

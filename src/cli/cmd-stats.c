@@ -11,6 +11,7 @@
 #include "bpf/action.h"
 #include "bpf/blob.h"
 #include "bpf/bpf.h"
+#include "bpf/listing.h"
 #include "cli/options.h"
 #include "cli/stats.h"
 
@@ -80,24 +81,72 @@ static void print_profile_mean(const sf_stats *st, const sysfence_ctx *ctx) {
            st->arch->name);
 }
 
-static int stats_of(const struct sock_filter *prog, size_t n, const sf_arch *arch,
+/* The report of each of ARCHES[0..n_arches) in turn (a filter for several
+ * architectures has a section, paths and cache bitmap per architecture). */
+static int stats_of(const struct sock_filter *prog, size_t n,
+                    const sf_arch *const *arches, size_t n_arches,
                     const sysfence_ctx *ctx) {
-  sf_stats st;
-  if (sf_stats_compute(prog, n, arch, &st) != 0)
-    return sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
-  print_stats(&st);
-  print_profile_mean(&st, ctx);
-  sf_stats_free(&st);
+  for (size_t i = 0; i < n_arches; i++) {
+    sf_stats st;
+    if (sf_stats_compute(prog, n, arches[i], &st) != 0)
+      return sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
+    if (i) putchar('\n');
+    print_stats(&st);
+    print_profile_mean(&st, ctx);
+    sf_stats_free(&st);
+  }
   return EXIT_OK;
 }
 
-/* Is RAW a valid filter for ARCH?  Policy text never is: its first two
- * bytes, as an opcode, have bits above the low byte. */
-static int looks_like_blob(const unsigned char *raw, size_t len, const sf_arch *arch) {
+/* The architectures to report for a raw filter: FIRST, then each other
+ * one whose AUDIT_ARCH the filter compares seccomp_data.arch with (and
+ * that has a table), in program order; into OUT (at most MAX). */
+static size_t blob_arches(const struct sock_filter *prog, size_t n,
+                          const sf_arch *first, const sf_arch **out, size_t max) {
+  uint32_t values[16];
+  size_t nv = sf_listing_arch_values(prog, n, values, sizeof values / sizeof values[0]);
+  size_t count = 0;
+  out[count++] = first;
+  for (size_t i = 0; i < nv && count < max; i++) {
+    const sf_arch *a = sf_cli_arch_of_audit(values[i]);
+    /* x32 shares x86_64's value: it is reported when -a names it. */
+    if (!a || a->audit_arch == first->audit_arch) continue;
+    size_t j = 0;
+    while (j < count && out[j] != a) j++;
+    if (j == count) out[count++] = a;
+  }
+  return count;
+}
+
+/* Decode RAW as a valid filter: in *ARCH's byte order, or without -a
+ * (INFER) in the order of the architecture it checks first, which then
+ * becomes *ARCH.  0 with *PROG malloc()ed, or -1 with the reason in WHY.
+ * Policy text never decodes: its first two bytes, as an opcode, have bits
+ * above the low byte. */
+static int decode_blob(const unsigned char *raw, size_t len, const sf_arch **arch,
+                       int infer, struct sock_filter **prog, size_t *n,
+                       char *why, size_t why_size) {
+  int be = (*arch)->big_endian;
+  for (int i = 0; infer && i < 2; i++, be = !be) {
+    char ignored[256];
+    if (sf_blob_load(raw, len, be, prog, n, ignored, sizeof ignored) != 0) continue;
+    const sf_arch *a = sf_cli_infer_arch(*prog, *n);
+    if (a && a->big_endian == be) {
+      *arch = a;
+      return 0;
+    }
+    free(*prog);
+    *prog = NULL;
+  }
+  return sf_blob_load(raw, len, (*arch)->big_endian, prog, n, why, why_size);
+}
+
+static int looks_like_blob(const unsigned char *raw, size_t len, const sf_arch *arch,
+                           int infer) {
   struct sock_filter *prog = NULL;
   size_t n;
   char why[256];
-  int ok = sf_blob_load(raw, len, arch->big_endian, &prog, &n, why, sizeof why) == 0;
+  int ok = decode_blob(raw, len, &arch, infer, &prog, &n, why, sizeof why) == 0;
   free(prog);
   return ok;
 }
@@ -121,8 +170,8 @@ static int stats_policy(const sf_cli_opts *o, const unsigned char *raw, size_t l
   if (rc < 0) {
     int st = sysfence_compile(ctx, &prog);
     fputs(sysfence_diag_text(ctx), stderr);
-    rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, sf_arch_by_name(
-                                          sysfence_get_arch(ctx)), ctx)
+    rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, ctx->arches,
+                                      ctx->n_arches, ctx)
          : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
   }
   free(prog.filter);
@@ -135,7 +184,7 @@ static int stats_blob(const sf_cli_opts *o, const sf_arch *arch,
   struct sock_filter *prog = NULL;
   size_t n;
   char why[512];
-  if (sf_blob_load(raw, len, arch->big_endian, &prog, &n, why, sizeof why) != 0) {
+  if (decode_blob(raw, len, &arch, !o->arch, &prog, &n, why, sizeof why) != 0) {
     fprintf(stderr, "%s: error: %s\n", o->input, why);
     return errno == ENOMEM ? EXIT_USAGE : EXIT_POLICY;
   }
@@ -149,7 +198,9 @@ static int stats_blob(const sf_cli_opts *o, const sf_arch *arch,
     fprintf(stderr, "sysfence: %s\n", pwhy);
     rc = EXIT_USAGE;
   } else {
-    rc = stats_of(prog, n, arch, ctx);
+    const sf_arch *arches[16];
+    size_t n_arches = blob_arches(prog, n, arch, arches, sizeof arches / sizeof arches[0]);
+    rc = stats_of(prog, n, arches, n_arches, ctx);
   }
   sysfence_free(ctx);
   free(prog);
@@ -161,14 +212,22 @@ static int run_stats(const sf_command *cmd, int argc, char **argv) {
   sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = sf_cli_parse(cmd, argc, argv, &o);
   if (rc >= 0) return rc;
-  const sf_arch *arch = sf_cli_arch(cmd, &o);
+  /* A policy may have several targets (-a LIST): the first one tells
+   * whether the input is a filter; each gets its report. */
+  char first[32] = "";
+  sf_cli_opts first_only = o;
+  if (o.arch && strchr(o.arch, ',')) {
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(o.arch, ","), o.arch);
+    first_only.arch = first;
+  }
+  const sf_arch *arch = sf_cli_arch(cmd, &first_only);
   if (!arch) return EXIT_USAGE;
   unsigned char *raw;
   size_t len;
   rc = sf_cli_read(o.input, (size_t)64 << 20, &raw, &len);
   if (rc >= 0) return rc;
   int blob = o.kind == INPUT_BLOB ||
-             (o.kind == INPUT_AUTO && looks_like_blob(raw, len, arch));
+             (o.kind == INPUT_AUTO && looks_like_blob(raw, len, arch, !o.arch));
   rc = blob ? stats_blob(&o, arch, raw, len) : stats_policy(&o, raw, len);
   free(raw);
   return rc;
@@ -180,5 +239,8 @@ const sf_command sf_cmd_stats = {
     "Measure a raw filter, or a policy after compiling it: its length; the\n"
     "shortest, longest and mean path over the architecture's syscalls; the\n"
     "worst path over argument probes; and what the kernel's action cache\n"
-    "(Linux 5.11+) always allows without running the filter.",
+    "(Linux 5.11+) always allows without running the filter.  A filter for\n"
+    "several architectures gets a report per architecture: -a's (without\n"
+    "-a, the one it checks first), then each other AUDIT_ARCH it compares\n"
+    "seccomp_data.arch with; a policy, one per target of -a LIST.",
     "aIDBORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};

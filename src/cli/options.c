@@ -14,6 +14,7 @@
 #include "bpf/blob.h"
 #include "bpf/bpf.h"
 #include "bpf/cheader.h"
+#include "bpf/listing.h"
 
 /* ---- the option table ------------------------------------------------------ */
 
@@ -356,16 +357,63 @@ int sf_cli_read(const char *path, size_t max, unsigned char **data, size_t *len)
   return -1;
 }
 
-int sf_cli_load_blob(const char *path, const sf_arch *arch, int validate,
-                     struct sock_filter **prog, size_t *n, char *why,
-                     size_t why_size) {
+const sf_arch *sf_cli_arch_of_audit(uint32_t audit) {
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  const sf_arch *found = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (all[i]->audit_arch != audit) continue;
+    /* x32 shares x86_64's value: the ABI whose numbers start at 0. */
+    if (!sf_arch_nr_is_foreign(all[i], 0)) return all[i];
+    if (!found) found = all[i];
+  }
+  return found;
+}
+
+const sf_arch *sf_cli_infer_arch(const struct sock_filter *prog, size_t n) {
+  uint32_t values[16];
+  size_t nv = sf_listing_arch_values(prog, n, values, sizeof values / sizeof values[0]);
+  for (size_t i = 0; i < nv; i++) {
+    const sf_arch *a = sf_cli_arch_of_audit(values[i]);
+    if (a) return a;
+  }
+  return NULL;
+}
+
+/* Without -a: the filter in RAW decoded in the byte order of the
+ * architecture it checks first, tried in the host's order, then the other;
+ * NULL (nothing decoded) if neither finds one of that order. */
+static const sf_arch *decode_inferred(const unsigned char *raw, size_t len,
+                                      int host_be, struct sock_filter **prog,
+                                      size_t *n) {
+  for (int i = 0; i < 2; i++) {
+    int be = i == 0 ? host_be : !host_be;
+    char why[256];
+    if (sf_bpf_from_blob(raw, len, be, prog, n, why, sizeof why) != 0) continue;
+    const sf_arch *a = sf_cli_infer_arch(*prog, *n);
+    if (a && a->big_endian == be) return a;
+    free(*prog);
+    *prog = NULL;
+  }
+  return NULL;
+}
+
+int sf_cli_load_blob(const char *path, const sf_arch **arch, int infer,
+                     int validate, struct sock_filter **prog, size_t *n,
+                     char *why, size_t why_size) {
   unsigned char *raw;
   size_t len;
   int rc = sf_cli_read(path, SF_BLOB_READ_MAX, &raw, &len);
   if (rc >= 0) return rc;
-  rc = sf_bpf_from_blob(raw, len, arch->big_endian, prog, n, why, why_size);
+  const sf_arch *found = infer ? decode_inferred(raw, len, (*arch)->big_endian, prog, n)
+                               : NULL;
+  int bad = 0;
+  if (found)
+    *arch = found;
+  else
+    bad = sf_bpf_from_blob(raw, len, (*arch)->big_endian, prog, n, why, why_size);
   free(raw);
-  if (rc != 0) {
+  if (bad) {
     fprintf(stderr, "%s: error: %s\n", path, why);
     return errno == ENOMEM ? EXIT_USAGE : EXIT_POLICY;
   }

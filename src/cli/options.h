@@ -83,13 +83,23 @@ int sf_cli_status(int sysfence_rc);
 /* Read PATH ('-': stdin), at most MAX bytes (MORE tells a bigger input):
  * *DATA malloc()ed.  -1, or EXIT_USAGE after "cannot read" on stderr. */
 int sf_cli_read(const char *path, size_t max, unsigned char **data, size_t *len);
-/* Read, decode and (VALIDATE) check the raw filter PATH for ARCH: -1 and
+/* Read, decode and (VALIDATE) check the raw filter PATH for *ARCH: -1 and
  * *PROG malloc()ed, or an exit status after a message naming PATH.  A
  * filter that decodes but breaks the kernel's rules is *PROG with exit
- * status EXIT_POLICY when not VALIDATE (disasm lists it anyway). */
-int sf_cli_load_blob(const char *path, const sf_arch *arch, int validate,
-                     struct sock_filter **prog, size_t *n, char *why,
-                     size_t why_size);
+ * status EXIT_POLICY when not VALIDATE (disasm lists it anyway).  INFER
+ * (no -a): *ARCH becomes the architecture the filter checks first
+ * (sf_cli_infer_arch), decoded in its byte order; if it checks none, *ARCH
+ * stays (the host's). */
+int sf_cli_load_blob(const char *path, const sf_arch **arch, int infer,
+                     int validate, struct sock_filter **prog, size_t *n,
+                     char *why, size_t why_size);
+/* The architecture of an AUDIT_ARCH value (x86_64, not x32, for the value
+ * they share), or NULL if no table has it. */
+const sf_arch *sf_cli_arch_of_audit(uint32_t audit);
+/* The architecture of the first AUDIT_ARCH the filter compares
+ * seccomp_data.arch with (`jeq #K` after `ld [4]`) that has a table, or
+ * NULL. */
+const sf_arch *sf_cli_infer_arch(const struct sock_filter *prog, size_t n);
 
 /* Set --bad-arch (may be NULL) and the -I folders.  Returns 0, or -1 with
  * a message for the user in WHY. */

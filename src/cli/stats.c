@@ -133,6 +133,14 @@ static void analyse_sys(const struct sock_filter *prog, size_t len,
   out->loads_args = p.loads_args;
   out->worst = p.loads_args ? worst_path(&p, &d, out->steps) : out->steps;
   out->allowed = p.allowed;
+  /* kernel/seccomp.c, seccomp_cache_prepare: one bitmap for
+   * SECCOMP_ARCH_NATIVE and one for SECCOMP_ARCH_COMPAT, each emulated
+   * with seccomp_data.arch that value (arch/x86/include/asm/seccomp.h:
+   * native AUDIT_ARCH_X86_64, compat AUDIT_ARCH_I386; arm64's: AARCH64 and
+   * ARM), so an i386 section is cached on x86_64 as on i386.  The lookup
+   * (seccomp_cache_check_allow_bitmap) misses numbers outside [0,
+   * NR_syscalls): x32's carry __X32_SYSCALL_BIT (0x40000000) and are never
+   * cached. */
   out->cached = sc->nr < 0x40000000U &&
                 sf_const_allow(prog, len, sc->nr, arch->audit_arch);
 }
