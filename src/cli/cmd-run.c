@@ -64,8 +64,9 @@ static int define_constants(sysfence_ctx *ctx, const sf_cli_opts *o) {
 
 static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
   if (o->arch) {
-    if (sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
-      return sf_cli_usage_error(&sf_cmd_run, "unknown architecture '%s' (see 'sysfence arches')", o->arch);
+    char why[256];
+    if (sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
+      return sf_cli_usage_error(&sf_cmd_run, "--arch %s: %s", o->arch, why);
     /* A filter for another ABI kills the loader's own execve. */
     const char *host = sysfence_host_arch();
     if (!o->dry_run && (!host || strcmp(sysfence_get_arch(ctx), host) != 0))

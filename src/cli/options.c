@@ -126,7 +126,10 @@ static void print_option(const sf_command *cmd, int i, FILE *out) {
   char arch_help[160];
   if (options[i].id == 'a') {
     snprintf(arch_help, sizeof arch_help, "%s (default: the host, %s)",
-             cmd->arch_help ? cmd->arch_help : "target architecture",
+             cmd->arch_help ? cmd->arch_help
+                            : "target architecture, or a list of ABIs one kernel runs "
+                              "(x86_64,i386,x32; the native one first) for one filter "
+                              "that serves them all",
              sysfence_host_arch() ? sysfence_host_arch() : "none");
     help = arch_help;
   }
@@ -303,7 +306,10 @@ int sf_cli_status(int rc) {
 
 const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
   const sf_arch *arch = o->arch ? sf_arch_by_name(o->arch) : sf_arch_host();
-  if (!arch && o->arch)
+  if (!arch && o->arch && strchr(o->arch, ','))
+    sf_cli_usage_error(cmd, "--arch %s: '%s' takes one architecture (a program "
+                       "for several has a section for each)", o->arch, cmd->name);
+  else if (!arch && o->arch)
     sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')", o->arch);
   else if (!arch)
     sf_cli_usage_error(cmd, "no syscall table for this host; give --arch");
@@ -312,10 +318,9 @@ const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
 
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o) {
-  if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
-    return sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')",
-                              o->arch);
   char why[512];
+  if (o->arch && sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--arch %s: %s", o->arch, why);
   if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
                          sizeof why) != 0)
     return sf_cli_usage_error(cmd, "%s", why);
