@@ -215,6 +215,13 @@ int sysfence_set_bad_arch_action(sysfence_ctx *ctx, uint32_t action) {
   return SYSFENCE_OK;
 }
 
+int sysfence_set_unknown_action(sysfence_ctx *ctx, int enable, uint32_t action) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  ctx->has_unknown = enable != 0;
+  ctx->unknown_action = action;
+  return SYSFENCE_OK;
+}
+
 int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
   if (!ctx || level < 0) return SYSFENCE_EUSAGE;
   ctx->opt_level = level;

@@ -33,6 +33,8 @@ struct sysfence_ctx {
   const struct sf_arch *arches[SF_MAX_TARGETS];
   size_t n_arches;
   uint32_t bad_arch_action;
+  int has_unknown;         /* --unknown: numbers no syscall of the table has */
+  uint32_t unknown_action;
   int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
   /* Syscall frequency profile (sysfence_set_weights): names sorted by
    * strcmp, no duplicates; n_profile 0: uniform weights. */

@@ -243,7 +243,11 @@ uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
   if (!rule) {
     int bad = call->arch != rs->arch->audit_arch ||
               sf_arch_nr_is_foreign(rs->arch, call->nr);
-    snprintf(why, why_size, "(%s)", bad ? "bad architecture" : "default action");
+    int unknown = !bad && rs->has_unknown && action == rs->unknown_action &&
+                  call->nr != UINT32_MAX && !sf_syscall_by_nr(rs->arch, call->nr);
+    snprintf(why, why_size, "(%s)", bad       ? "bad architecture"
+                                    : unknown ? "not a syscall of the table: --unknown"
+                                              : "default action");
     return action;
   }
   const sf_syscall *sc = sf_syscall_by_nr(rs->arch, call->nr);

@@ -47,4 +47,4 @@ const sf_command sf_cmd_eval = {
     "the action POLICY gives each CALL, and the deciding rule",
     "Print the action POLICY gives each CALL and the rule that decided it,\n"
     "by the policy's reference semantics (not by running BPF).",
-    "aIDBhV", NULL, 1, 1, -1, run_eval, NULL, 0};
+    "aIDBUhV", NULL, 1, 1, -1, run_eval, NULL, 0};

@@ -81,6 +81,10 @@ static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
                          sizeof why) != 0 ||
       sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
     return sf_cli_usage_error(&sf_cmd_run, "%s", why);
+  uint32_t unknown;
+  if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
+    return sf_cli_usage_error(&sf_cmd_run, "invalid --unknown action '%s'", o->unknown);
+  if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   return define_constants(ctx, o);
 }
 
@@ -178,5 +182,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

@@ -181,4 +181,4 @@ const sf_command sf_cmd_stats = {
     "shortest, longest and mean path over the architecture's syscalls; the\n"
     "worst path over argument probes; and what the kernel's action cache\n"
     "(Linux 5.11+) always allows without running the filter.",
-    "aIDBORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};
+    "aIDBUORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};

@@ -52,6 +52,11 @@ static const struct {
      "KILL_PROCESS; e.g. ERRNO(38), KILL_THREAD; ALLOW and LOG\n"
      "are warned about: they let every other ABI through\n"
      "unfiltered"},
+    {'U', 0, "unknown", "ACTION",
+     "action for numbers that are no syscall of the target's table (holes,\n"
+     "and above the highest; not -1) and have no rule, instead of the\n"
+     "DEFAULT; e.g. ERRNO(38), so the C library falls back from a syscall\n"
+     "the kernel lacks"},
     {'O', 'O', "optimize", "LEVEL",
      "1 (default) optimizes the filter for size and speed; 0\n"
      "emits straightforward code (same decisions)"},
@@ -199,6 +204,7 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
     break;
   }
   case 'B': o->bad_arch = arg; break;
+  case 'U': o->unknown = arg; break;
   case 'O':
     if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0)
       return sf_cli_usage_error(cmd, "unknown optimization level '%s' (expected 0 or 1)", arg);
@@ -327,6 +333,10 @@ int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
   for (size_t i = 0; i < o->n_defines; i++)
     if (sf_cli_define(ctx, o->defines[i], why, sizeof why) != 0)
       return sf_cli_usage_error(cmd, "%s", why);
+  uint32_t unknown;
+  if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
+    return sf_cli_usage_error(cmd, "invalid --unknown action '%s'", o->unknown);
+  if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
   if (o->profile &&
       sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {

@@ -68,6 +68,10 @@ uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
       sf_arch_nr_is_foreign(rs->arch, call->nr))
     return rs->bad_arch_action;
   const sf_sysrules *sys = find_sys(rs, call->nr);
+  /* --unknown: a number without rules that is no syscall of the table. */
+  if (!sys && rs->has_unknown && call->nr != UINT32_MAX &&
+      !sf_syscall_by_nr(rs->arch, call->nr))
+    return rs->unknown_action;
   for (size_t i = 0; sys && i < sys->n_rules; i++) {
     const sf_rule *r = &sys->rules[i];
     if (!r->cond || sf_cond_eval(r->cond, call->args)) {

@@ -1153,6 +1153,8 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
   rs->arch = st->arch;
   rs->default_action = st->have_default ? st->default_action : SF_RET_KILL_THREAD;
   rs->bad_arch_action = ctx->bad_arch_action;
+  rs->has_unknown = ctx->has_unknown;
+  rs->unknown_action = ctx->unknown_action;
   if (all.n == 0) {
     rs->sys = sf_alloc(ctx, sizeof *rs->sys);
     return rs->sys ? rs : NULL;
