@@ -49,5 +49,7 @@ const sf_command sf_cmd_eval = {
     "eval", "POLICY CALL...",
     "the action POLICY gives each CALL, and the deciding rule",
     "Print the action POLICY gives each CALL and the rule that decided it,\n"
-    "by the policy's reference semantics (not by running BPF).",
-    "aIDBhV", NULL, 1, 1, -1, run_eval, NULL, 0};
+    "by the policy's reference semantics (not by running BPF).  With several\n"
+    "targets (--arch x86_64,i386,x32) each CALL is decided by the target its\n"
+    "ABI names (none: the first), and the explanation names that target.",
+    "aIDBhV", "target architecture, or a comma list of targets", 1, 1, -1, run_eval, NULL, 0};

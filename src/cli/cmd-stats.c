@@ -215,4 +215,4 @@ const sf_command sf_cmd_stats = {
     "(Linux 5.11+) always allows without running the filter.  A policy\n"
     "compiled for several targets (--arch x86_64,i386,x32) is measured\n"
     "for each target's ABI in turn.",
-    "aIDBORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};
+    "aIDBORPLhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};
