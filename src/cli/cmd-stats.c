@@ -91,6 +91,32 @@ static int stats_of(const struct sock_filter *prog, size_t n, const sf_arch *arc
   return EXIT_OK;
 }
 
+/* A program compiled for the targets of CTX: the stats of each target's
+ * ABI in turn (each run with its AUDIT_ARCH and numbers). */
+static int stats_targets(const struct sock_fprog *prog, const sysfence_ctx *ctx) {
+  const char *names[SF_MAX_TARGETS];
+  size_t n = sysfence_get_arches(ctx, names, SF_MAX_TARGETS);
+  int rc = EXIT_OK;
+  for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+    if (n > 1) printf("%starget:      %s (%zu of %zu)\n", i ? "\n" : "", names[i], i + 1, n);
+    rc = stats_of(prog->filter, prog->len, sf_arch_by_name(names[i]), ctx);
+  }
+  return rc;
+}
+
+/* The ABI --arch names, or the first (native) of a list (NULL after a
+ * usage error). */
+static const sf_arch *stats_arch(const sf_command *cmd, const sf_cli_opts *o) {
+  const char *comma = o->arch ? strchr(o->arch, ',') : NULL;
+  if (!comma) return sf_cli_arch(cmd, o);
+  char first[32];
+  snprintf(first, sizeof first, "%.*s", (int)(comma - o->arch), o->arch);
+  const sf_arch *arch = sf_arch_by_name(first);
+  if (!arch)
+    sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')", first);
+  return arch;
+}
+
 /* Is RAW a valid filter for ARCH?  Policy text never is: its first two
  * bytes, as an opcode, have bits above the low byte. */
 static int looks_like_blob(const unsigned char *raw, size_t len, const sf_arch *arch) {
@@ -121,8 +147,7 @@ static int stats_policy(const sf_cli_opts *o, const unsigned char *raw, size_t l
   if (rc < 0) {
     int st = sysfence_compile(ctx, &prog);
     fputs(sysfence_diag_text(ctx), stderr);
-    rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, sf_arch_by_name(
-                                          sysfence_get_arch(ctx)), ctx)
+    rc = st == SYSFENCE_OK ? stats_targets(&prog, ctx)
          : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
   }
   free(prog.filter);
@@ -161,7 +186,7 @@ static int run_stats(const sf_command *cmd, int argc, char **argv) {
   sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = sf_cli_parse(cmd, argc, argv, &o);
   if (rc >= 0) return rc;
-  const sf_arch *arch = sf_cli_arch(cmd, &o);
+  const sf_arch *arch = stats_arch(cmd, &o);
   if (!arch) return EXIT_USAGE;
   unsigned char *raw;
   size_t len;
@@ -169,6 +194,13 @@ static int run_stats(const sf_command *cmd, int argc, char **argv) {
   if (rc >= 0) return rc;
   int blob = o.kind == INPUT_BLOB ||
              (o.kind == INPUT_AUTO && looks_like_blob(raw, len, arch));
+  /* A raw filter does not say which ABIs it serves: it is measured for
+   * the one --arch names. */
+  if (blob && strchr(o.arch ? o.arch : "", ',')) {
+    free(raw);
+    return sf_cli_usage_error(cmd, "a raw filter is measured for one ABI: give one "
+                              "--arch (a list is for a policy)");
+  }
   rc = blob ? stats_blob(&o, arch, raw, len) : stats_policy(&o, raw, len);
   free(raw);
   return rc;
@@ -180,5 +212,7 @@ const sf_command sf_cmd_stats = {
     "Measure a raw filter, or a policy after compiling it: its length; the\n"
     "shortest, longest and mean path over the architecture's syscalls; the\n"
     "worst path over argument probes; and what the kernel's action cache\n"
-    "(Linux 5.11+) always allows without running the filter.",
-    "aIDBUORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};
+    "(Linux 5.11+) always allows without running the filter.  A policy\n"
+    "compiled for several targets (--arch x86_64,i386,x32) is measured\n"
+    "for each target's ABI in turn.",
+    "aIDBUORPLhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};
