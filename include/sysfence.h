@@ -97,6 +97,14 @@ SYSFENCE_API size_t sysfence_get_arches(const sysfence_ctx *ctx, const char **na
  * (x32 on x86_64); a seccomp return value, default KILL_PROCESS. */
 SYSFENCE_API int sysfence_set_bad_arch_action(sysfence_ctx *ctx,
                                               uint32_t action);
+/* Numbers that are no syscall of the target's table (holes, and above the
+ * highest; not the other ABI's numbers, not -1) and have no rule get
+ * ACTION instead of the policy's DEFAULT when ENABLE is non-zero:
+ * ERRNO(38) (ENOSYS) lets the C library fall back from a syscall the
+ * kernel lacks to an older one, as runc does.  ENABLE 0 goes back to the
+ * DEFAULT. */
+SYSFENCE_API int sysfence_set_unknown_action(sysfence_ctx *ctx, int enable,
+                                             uint32_t action);
 /* Code generation level: 0 = straightforward code (a balanced search over
  * syscall numbers, each comparison on its own), 1 or more = optimized (the
  * default, 1).  Both give the same decisions on every call.  Negative

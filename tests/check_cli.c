@@ -1310,6 +1310,135 @@ START_TEST(cli_run_sysfence_pid) {
 }
 END_TEST
 
+/* --arch LIST: one filter for ABIs one kernel runs together. */
+START_TEST(cli_arch_lists) {
+  /* Refused: unknown, repeated, no kernel runs both, a list for a blob command. */
+  const char *bad[][3] = {{"x86_64,vax", "unknown architecture 'vax'", "check"},
+                          {"x86_64,i386,i386", "listed twice", "check"},
+                          {"x86_64,aarch64", "x86_64 and aarch64 cannot share a filter", "check"},
+                          {"aarch64,s390x", "cannot share a filter", "compile"},
+                          {"x86_64,", "not an architecture name", "check"},
+                          {"x86_64,i386", "takes one architecture", "disasm"}};
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "p.policy", "ALLOW { read }\n");
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    tu_result r = sf(NULL, bad[i][2], "--arch", bad[i][0], pol, NULL);
+    EXPECT_EXIT(r, 2);
+    ck_assert_msg(strstr(r.err, bad[i][1]), "--arch %s: %s", bad[i][0], r.err);
+    tu_result_free(&r);
+  }
+  /* A syscall some targets lack: one note per target naming it, no error;
+   * one that no target has: one error, not one per target. */
+  tu_result r = sf("ALLOW { accept, socketcall, read }\n", "check", "--arch",
+                   "x86_64,i386,x32", "-", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.err, "1 rule names syscalls that x86_64 lacks (socketcall)") &&
+                    strstr(r.err, "1 rule names syscalls that i386 lacks (accept)") &&
+                    strstr(r.err, "1 rule names syscalls that x32 lacks (socketcall)"),
+                "%s", r.err);
+  tu_result_free(&r);
+  r = sf("ALLOW { nosuchcall }\n", "check", "--arch", "x86_64,i386,x32", "-", NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert_uint_eq(count_lines_matching(r.err, "error: unknown syscall 'nosuchcall'"), 1);
+  tu_result_free(&r);
+  /* Each ABI by its own numbers: i386's open (5) is allowed, x86_64's 5 is
+   * fstat (not allowed), and x32's read has x32's number. */
+  char *blob = path_in(dir, "multi.bpf");
+  r = sf("ALLOW { open, read } DEFAULT ERRNO(1)\n", "compile", "--arch",
+         "x86_64,i386,x32", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  const char *calls[][3] = {{"i386", "i386:open", "ALLOW"},  {"i386", "i386:5", "ALLOW"},
+                            {"x86_64", "5", "ERRNO(1)"},   {"x86_64", "read", "ALLOW"},
+                            {"x86_64", "x32:read", "ALLOW"}, {"x86_64", "x32:write", "ERRNO(1)"},
+                            {"x86_64", "aarch64:read", "KILL_PROCESS"}};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    r = sf(NULL, "sim", "--arch", calls[i][0], blob, calls[i][1], NULL);
+    EXPECT_EXIT(r, 0);
+    ck_assert_msg(strncmp(r.out, calls[i][2], strlen(calls[i][2])) == 0, "%s: %s",
+                  calls[i][1], r.out);
+    tu_result_free(&r);
+  }
+  /* arches says which ABIs run together. */
+  r = sf(NULL, "arches", NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "runs with i386,x32") && strstr(r.out, "runs with arm"),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(blob);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* --unknown ACTION: numbers that are no syscall of the table and have no
+ * rule; -1, known syscalls without rules and x32 numbers keep theirs. */
+START_TEST(cli_unknown_action) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "u.policy", "ALLOW { read } ERRNO(5) { SYSCALL[500] }\n"
+                                        "DEFAULT KILL_PROCESS\n");
+  char *blob = path_in(dir, "u.bpf");
+  tu_result r = sf(NULL, "compile", "--arch", "x86_64", "--unknown", "ERRNO(38)", pol,
+                   "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  /* x86_64 has no syscall 400..423 nor above 462; 500 has a rule. */
+  const char *calls[][2] = {{"read", "ALLOW"},          {"getpid", "KILL_PROCESS"},
+                            {"400", "ERRNO(38)"},       {"9999", "ERRNO(38)"},
+                            {"500", "ERRNO(5)"},        {"-1", "KILL_PROCESS"},
+                            {"x32:read", "KILL_PROCESS"}, {"0xfffffffe", "KILL_PROCESS"},
+                            {"0x3fffffff", "ERRNO(38)"}};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    tu_result s = sf(NULL, "sim", blob, "--", calls[i][0], NULL);
+    tu_result e = sf(NULL, "eval", "--unknown", "ERRNO(38)", pol, "--", calls[i][0], NULL);
+    EXPECT_EXIT(s, 0);
+    EXPECT_EXIT(e, 0);
+    ck_assert_msg(strncmp(s.out, calls[i][1], strlen(calls[i][1])) == 0 &&
+                      strncmp(e.out, calls[i][1], strlen(calls[i][1])) == 0,
+                  "%s: sim %s eval %s", calls[i][0], s.out, e.out);
+    tu_result_free(&s);
+    tu_result_free(&e);
+  }
+  r = sf(NULL, "eval", "--unknown", "ERRNO(38)", pol, "--", "9999", NULL);
+  ck_assert_msg(strstr(r.out, "--unknown"), "%s", r.out);
+  tu_result_free(&r);
+  /* Without the option nothing changes. */
+  r = sf(NULL, "compile", pol, "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  r = sf(NULL, "sim", blob, "9999", NULL);
+  ck_assert_msg(strncmp(r.out, "KILL_PROCESS", 12) == 0, "%s", r.out);
+  tu_result_free(&r);
+  r = sf(NULL, "compile", "--unknown", "FROB", pol, "-o", blob, NULL);
+  EXPECT_EXIT(r, 2);
+  tu_result_free(&r);
+  /* In the kernel: an unknown number returns ENOSYS instead of killing. */
+  if (tu_seccomp_available()) {
+    struct sock_fprog prog;
+    sysfence_ctx *ctx = sysfence_new();
+    ck_assert_int_eq(sysfence_set_input_string(ctx, "u", "ALLOW { exit_group }\n"
+                                               "DEFAULT KILL_PROCESS"), SYSFENCE_OK);
+    ck_assert_int_eq(sysfence_set_unknown_action(ctx, 1, 0x00050000u | 38), SYSFENCE_OK);
+    ck_assert_int_eq(sysfence_compile(ctx, &prog), SYSFENCE_OK);
+    const uint64_t none[6] = {0};
+    tu_outcome o = tu_syscall_under(&prog, 2000, none);
+    ck_assert_msg(!o.killed_by && o.ret == -1 && o.err == 38, "2000: killed %d ret %ld errno %d",
+                  o.killed_by, o.ret, o.err);
+    o = tu_syscall_under(&prog, 39 /* getpid */, none);
+    ck_assert_int_eq(o.killed_by, SIGSYS);
+    free(prog.filter);
+    sysfence_free(ctx);
+  } else {
+    tu_skip_no_seccomp("cli_unknown_action (kernel part)");
+  }
+  free(blob);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(cli_write_failure) {
   char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "ok.policy", GOOD);
@@ -1337,6 +1466,8 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_arches);
   tcase_add_test(tc, cli_bad_arch_option);
   tcase_add_test(tc, cli_bad_arch_permissive_warns);
+  tcase_add_test(tc, cli_arch_lists);
+  tcase_add_test(tc, cli_unknown_action);
   tcase_add_test(tc, cli_defines);
   tcase_add_test(tc, cli_run_sysfence_pid);
   tcase_add_test(tc, cli_write_failure);

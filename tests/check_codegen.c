@@ -765,15 +765,17 @@ static int cmp_u32(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static sf_ruleset *rnd_ruleset(void) {
-  static const char *const arches[] = {"x86_64", "s390x", "i386", "x32",
-                                       "aarch64", "mips"};
-  const char *arch = arches[rnd_below(sizeof arches / sizeof arches[0])];
+/* A random rule set for ARCH; with X32_NRS most numbers get x32's bit (so
+ * that they are x32's own, not foreign to it). */
+static sf_ruleset *rnd_ruleset_for(const char *arch, int x32_nrs) {
   uint32_t dflt = rnd_action();
   rsb b = rs_new(arch, dflt, rnd_action());
   uint32_t nrs[24];
   size_t n = rnd_below(24);
-  for (size_t i = 0; i < n; i++) nrs[i] = rnd_nr();
+  for (size_t i = 0; i < n; i++) {
+    nrs[i] = rnd_nr();
+    if (x32_nrs && rnd_below(4) != 0) nrs[i] |= 0x40000000u;
+  }
   qsort(nrs, n, sizeof nrs[0], cmp_u32);
   for (size_t i = 0; i < n; i++) {
     if (i && nrs[i] == nrs[i - 1]) continue;
@@ -798,6 +800,12 @@ static sf_ruleset *rnd_ruleset(void) {
     }
   }
   return b.rs;
+}
+
+static sf_ruleset *rnd_ruleset(void) {
+  static const char *const arches[] = {"x86_64", "s390x", "i386", "x32",
+                                       "aarch64", "mips"};
+  return rnd_ruleset_for(arches[rnd_below(sizeof arches / sizeof arches[0])], 0);
 }
 
 START_TEST(test_random_rulesets) {
@@ -834,6 +842,180 @@ START_TEST(test_random_rulesets) {
   }
   ctx->opt_level = 1;
   fprintf(stderr, "check_codegen: %d random rule sets at -O0 and -O1, %zu "
+          "calls compared\n", n_sets, n_calls - before);
+}
+END_TEST
+
+/* ---- several targets in one program ----------------------------------- */
+
+static prog compile_targets_ok(const sf_ruleset *const *rs, size_t n) {
+  prog p = {NULL, 0};
+  if (sf_codegen_targets(ctx, rs, n, &p.insns, &p.len) != 0) {
+    for (size_t i = 0; i < n; i++) print_ruleset(stderr, rs[i]);
+    ck_abort_msg("sf_codegen_targets failed: %s", sysfence_diag_text(ctx));
+  }
+  char why[256];
+  if (sf_bpf_validate(p.insns, p.len, why, sizeof why) != 0) {
+    for (size_t i = 0; i < n; i++) print_ruleset(stderr, rs[i]);
+    ck_abort_msg("invalid program: %s", why);
+  }
+  return p;
+}
+
+/* The program of RS[0..N) on CALL against the multi-target reference
+ * (sf_targets_decide). */
+static void check_targets_call(const sf_ruleset *const *rs, size_t n, prog p,
+                               const sf_query *call) {
+  sf_seccomp_data d;
+  memset(&d, 0, sizeof d);
+  d.nr = call->nr;
+  d.arch = call->arch;
+  d.ip = 0x7f0012345678ULL;
+  memcpy(d.args, call->args, sizeof d.args);
+  uint32_t got = sf_bpf_run(p.insns, p.len, rs[0]->arch, &d, NULL);
+  uint32_t want = sf_targets_decide(rs, n, call, NULL);
+  n_calls++;
+  if (got == want) return;
+  char a[64], b[64];
+  for (size_t i = 0; i < n; i++) print_ruleset(stderr, rs[i]);
+  fprintf(stderr, "call nr=%#x arch=%#x args=", call->nr, call->arch);
+  for (int i = 0; i < SF_MAX_ARGS; i++)
+    fprintf(stderr, "%s%#" PRIx64, i ? "," : "", call->args[i]);
+  fprintf(stderr, "\n  bpf: %s  reference: %s\n",
+          sf_action_str(got, a, sizeof a), sf_action_str(want, b, sizeof b));
+  ck_abort_msg("mismatch for nr %#x arch %#x: bpf %s, reference %s", call->nr,
+               call->arch, a, b);
+}
+
+/* Under each target's AUDIT_ARCH: every number 0..600, the same with x32's
+ * bit, the boundaries (-1 among them), each target's syscalls +-1; then
+ * foreign AUDIT_ARCHes.  All with ARGS. */
+static void sweep_targets(const sf_ruleset *const *rs, size_t n, prog p,
+                          const uint64_t *args) {
+  sf_query c;
+  memset(&c, 0, sizeof c);
+  if (args) memcpy(c.args, args, sizeof c.args);
+  for (size_t t = 0; t < n; t++) {
+    c.arch = rs[t]->arch->audit_arch;
+    for (uint32_t nr = 0; nr <= 600; nr++) {
+      c.nr = nr;
+      check_targets_call(rs, n, p, &c);
+      c.nr = nr | 0x40000000u;
+      check_targets_call(rs, n, p, &c);
+    }
+    for (size_t i = 0; i < N_BOUNDARY; i++) {
+      c.nr = boundary_nrs[i];
+      check_targets_call(rs, n, p, &c);
+    }
+    for (size_t k = 0; k < n; k++)
+      for (size_t i = 0; i < rs[k]->n_sys; i++)
+        for (int delta = -1; delta <= 1; delta++) {
+          c.nr = rs[k]->sys[i].nr + (uint32_t)delta;
+          check_targets_call(rs, n, p, &c);
+        }
+  }
+  static const uint32_t foreign[] = {0, 0xc00000b7 /* aarch64 */,
+                                     0x40000028 /* arm */, 0x80000016 /* s390x */,
+                                     0x4000003e, 0x40000003 /* i386 */};
+  for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+    for (uint32_t nr = 0; nr < 4; nr++) {
+      c.arch = foreign[i];
+      c.nr = nr;
+      check_targets_call(rs, n, p, &c);
+    }
+}
+
+/* A policy (the text SRC, or the file PATH) through the front end for
+ * several targets, at -O0 and -O1. */
+static void sweep_policy_targets(const char *src, const char *path, const char *arches) {
+  for (int level = 0; level <= 1; level++) {
+    sf_ctx_reset(ctx);
+    ctx->opt_level = level;
+    ck_assert_int_eq(src ? sysfence_set_input_string(ctx, "t.policy", src)
+                         : sysfence_set_input_path(ctx, path), SYSFENCE_OK);
+    ck_assert_int_eq(sysfence_set_arches(ctx, arches, NULL, 0), SYSFENCE_OK);
+    const ast_file *file;
+    const sf_ruleset *rs[SF_MAX_TARGETS];
+    size_t n = sf_front_end_targets(ctx, &file, rs);
+    ck_assert_msg(n > 0, "%s: %s", arches, sysfence_diag_text(ctx));
+    prog p = compile_targets_ok(rs, n);
+    sweep_targets(rs, n, p, NULL);
+    static const uint64_t some[SF_MAX_ARGS] = {1, 2, 0x40, 0xffffffffffffff9cULL, 0, 7};
+    sweep_targets(rs, n, p, some);
+    free(p.insns);
+  }
+  ctx->opt_level = 1;
+  sysfence_set_arch(ctx, sysfence_host_arch() ? sysfence_host_arch() : "x86_64");
+}
+
+static const char *const TARGET_POLICIES[] = {
+    "ALLOW { read, write { fd == 1 }, openat { (flags & 0x40) != 0 } } DEFAULT KILL\n",
+    /* Each target its own rules. */
+    "ALLOW { read, write ON x86_64 }\n"
+    "ERRNO(2) { write ON i386, open ON { i386, x32 }, socketcall ON i386 }\n"
+    "TRAP(3) { write ON x32, SYSCALL[0x40000001], SYSCALL[0x40000258] }\n"
+    "LOG { SYSCALL[-1], SYSCALL[600] }\n"
+    "DEFAULT ERRNO(38)\n",
+    /* A long allowlist: far jumps in every section. */
+    "ALLOW { read, write, close, fstat, lseek, mmap, mprotect, munmap, brk,\n"
+    "  rt_sigaction, rt_sigprocmask, ioctl { cmd == 0x5401 }, pread64, pwrite64,\n"
+    "  readv, writev, access, pipe, select, sched_yield, mremap, msync, mincore,\n"
+    "  madvise, dup, dup2, pause, nanosleep, getitimer, alarm, setitimer, getpid,\n"
+    "  sendfile, socket { domain == 1 || domain == 2 }, connect, accept, sendto,\n"
+    "  recvfrom, exit, exit_group, futex, clock_gettime, gettid, tgkill }\n"
+    "DEFAULT ERRNO(1)\n",
+};
+
+START_TEST(test_targets_sweep) {
+  static const char *const lists[] = {"x86_64,i386,x32", "x32,x86_64,i386",
+                                      "i386,x86_64", "x86_64,i386", "x86_64,x32"};
+  size_t before = n_calls;
+  for (size_t i = 0; i < sizeof TARGET_POLICIES / sizeof TARGET_POLICIES[0]; i++)
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
+      sweep_policy_targets(TARGET_POLICIES[i], NULL, lists[k]);
+  fprintf(stderr, "check_codegen: %zu policies for several targets, %zu calls "
+          "compared\n", sizeof TARGET_POLICIES / sizeof TARGET_POLICIES[0] *
+          (sizeof lists / sizeof lists[0]), n_calls - before);
+}
+END_TEST
+
+/* Docker's policy for x86_64,i386,x32. */
+START_TEST(test_targets_docker) {
+  TU_NEED_CORPUS("test_targets_docker");
+  sweep_policy_targets(NULL, SHARED_DIR "/corpus/docker-default.kafel", "x86_64,i386,x32");
+  sweep_policy_targets(NULL, SHARED_DIR "/corpus/podman-default.kafel", "x32,i386,x86_64");
+}
+END_TEST
+
+/* Random rule sets (no parser) for x86_64, i386 and x32 in a random order
+ * and subset, at -O0 and -O1. */
+START_TEST(test_targets_random) {
+  rng_state = 0x7a26e75eedULL;
+  size_t before = n_calls;
+  int n_sets = 150;
+  for (int i = 0; i < n_sets; i++) {
+    sf_ctx_reset(ctx);
+    static const char *const abis[] = {"x86_64", "i386", "x32"};
+    const sf_ruleset *rs[3];
+    size_t n = 2 + rnd_below(2), first = rnd_below(3);
+    for (size_t k = 0; k < n; k++) {
+      const char *abi = abis[(first + k) % 3];
+      rs[k] = rnd_ruleset_for(abi, strcmp(abi, "x32") == 0);
+    }
+    /* One bad-arch action for all, as the front end gives. */
+    for (size_t k = 1; k < n; k++)
+      ((sf_ruleset *)rs[k])->bad_arch_action = rs[0]->bad_arch_action;
+    for (int level = 0; level <= 1; level++) {
+      ctx->opt_level = level;
+      prog p = compile_targets_ok(rs, n);
+      uint64_t args[SF_MAX_ARGS];
+      for (int a = 0; a < SF_MAX_ARGS; a++) args[a] = rnd_below(3) ? rnd_below(4) : rnd();
+      sweep_targets(rs, n, p, i % 2 ? args : NULL);
+      free(p.insns);
+    }
+  }
+  ctx->opt_level = 1;
+  fprintf(stderr, "check_codegen: %d random target sets at -O0 and -O1, %zu "
           "calls compared\n", n_sets, n_calls - before);
 }
 END_TEST
@@ -1127,6 +1309,8 @@ static Suite *codegen_suite(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_docker_podman_targets);
   tcase_add_test(tc, test_small_policy_sizes);
+  tcase_add_test(tc, test_targets_sweep);
+  tcase_add_test(tc, test_targets_docker);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("random");
@@ -1135,6 +1319,7 @@ static Suite *codegen_suite(void) {
   tcase_add_test(tc, test_random_rulesets);
   tcase_add_test(tc, test_random_value_sets);
   tcase_add_test(tc, test_deterministic);
+  tcase_add_test(tc, test_targets_random);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -155,7 +155,7 @@ static void expect_explain(const front *f, const char *call, uint32_t action,
                            const char *why) {
   sf_call_spec s = parse_ok(call, f->rs->arch, f->tree);
   char got[300];
-  ck_assert_uint_eq(sf_call_explain(f->rs, &s.call, got, sizeof got), action);
+  ck_assert_uint_eq(sf_call_explain(&f->rs, 1, &s.call, got, sizeof got), action);
   ck_assert_msg(strcmp(got, why) == 0, "%s: got '%s', want '%s'", call, got, why);
 }
 
@@ -184,6 +184,159 @@ START_TEST(eval_api) {
   expect_explain(&f, "read", SF_RET_ALLOW, "(p.policy:4:11: rule for read)");
   expect_explain(&f, "x86_64:read", SF_RET_KILL_PROCESS, "(bad architecture)");
   sysfence_free(f.ctx);
+}
+END_TEST
+
+/* ---- eval for several targets -------------------------------------------- */
+
+/* Each target's own rule: the ON guards make the three rule sets differ. */
+static const char *MULTI_POLICY =
+    "ALLOW { read, write ON x86_64 }\n"                                    /* 1 */
+    "ERRNO(2) { write ON i386, open ON { i386, x32 } }\n"                  /* 2 */
+    "TRAP(3) { write ON x32 }\n"                                           /* 3 */
+    "DEFAULT ERRNO(38)\n";                                                 /* 4 */
+
+typedef struct multi_front {
+  sysfence_ctx *ctx;
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n;
+  const ast_file *tree;
+} multi_front;
+
+static multi_front multi_front_end(const char *src, const char *arches) {
+  multi_front f = {sysfence_new(), {NULL}, 0, NULL};
+  ck_assert_ptr_nonnull(f.ctx);
+  ck_assert_int_eq(sysfence_set_input_string(f.ctx, "m.policy", src), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_arches(f.ctx, arches, NULL, 0), SYSFENCE_OK);
+  f.n = sf_front_end_targets(f.ctx, &f.tree, f.rs);
+  ck_assert_msg(f.n > 0, "%s", sysfence_diag_text(f.ctx));
+  return f;
+}
+
+static void expect_multi(const multi_front *f, const char *call, uint32_t action,
+                         const char *why) {
+  sf_call_spec s = parse_ok(call, f->rs[0]->arch, f->tree);
+  char got[300];
+  ck_assert_uint_eq(sf_call_explain(f->rs, f->n, &s.call, got, sizeof got), action);
+  ck_assert_msg(strcmp(got, why) == 0, "%s: got '%s', want '%s'", call, got, why);
+  ck_assert_uint_eq(sf_targets_decide(f->rs, f->n, &s.call, NULL), action);
+}
+
+START_TEST(eval_multi_api) {
+  multi_front f = multi_front_end(MULTI_POLICY, "x86_64,i386,x32");
+  ck_assert_uint_eq(f.n, 3);
+  expect_multi(&f, "read", SF_RET_ALLOW, "(m.policy:1:9: rule for read on x86_64)");
+  expect_multi(&f, "write", SF_RET_ALLOW, "(m.policy:1:15: rule for write on x86_64)");
+  expect_multi(&f, "i386:write", SF_RET_ERRNO | 2, "(m.policy:2:12: rule for write on i386)");
+  expect_multi(&f, "x32:write", SF_RET_TRAP | 3, "(m.policy:3:11: rule for write on x32)");
+  expect_multi(&f, "x32:read", SF_RET_ALLOW, "(m.policy:1:9: rule for read on x32)");
+  expect_multi(&f, "i386:open", SF_RET_ERRNO | 2, "(m.policy:2:27: rule for open on i386)");
+  expect_multi(&f, "open", SF_RET_ERRNO | 38, "(default action on x86_64)");
+  expect_multi(&f, "x32:open", SF_RET_ERRNO | 2, "(m.policy:2:27: rule for open on x32)");
+  /* x32's numbers as a plain number under AUDIT_ARCH_X86_64: x32 decides
+   * (0x40000001 is x32's write). */
+  expect_multi(&f, "0x40000001", SF_RET_TRAP | 3, "(m.policy:3:11: rule for write on x32)");
+  /* -1 is never foreign: the first target of its AUDIT_ARCH. */
+  expect_multi(&f, "0xffffffff", SF_RET_ERRNO | 38, "(default action on x86_64)");
+  expect_multi(&f, "x32:0xffffffff", SF_RET_ERRNO | 38, "(default action on x86_64)");
+  expect_multi(&f, "i386:0xffffffff", SF_RET_ERRNO | 38, "(default action on i386)");
+  /* A known ABI that is no target. */
+  expect_multi(&f, "aarch64:read", SF_RET_KILL_PROCESS, "(bad architecture)");
+  expect_multi(&f, "arm:read", SF_RET_KILL_PROCESS, "(bad architecture)");
+  sysfence_free(f.ctx);
+
+  /* Without x32, its numbers get the bad-arch action; x32 first is x32's
+   * own section, x86_64's numbers in it decided by x86_64. */
+  f = multi_front_end(MULTI_POLICY, "x86_64,i386");
+  expect_multi(&f, "x32:write", SF_RET_KILL_PROCESS, "(bad architecture)");
+  expect_multi(&f, "0x40000001", SF_RET_KILL_PROCESS, "(bad architecture)");
+  expect_multi(&f, "i386:write", SF_RET_ERRNO | 2, "(m.policy:2:12: rule for write on i386)");
+  sysfence_free(f.ctx);
+  f = multi_front_end(MULTI_POLICY, "x32,x86_64");
+  expect_multi(&f, "write", SF_RET_TRAP | 3, "(m.policy:3:11: rule for write on x32)");
+  expect_multi(&f, "x86_64:write", SF_RET_ALLOW, "(m.policy:1:15: rule for write on x86_64)");
+  expect_multi(&f, "0xffffffff", SF_RET_ERRNO | 38, "(default action on x32)");
+  expect_multi(&f, "i386:write", SF_RET_KILL_PROCESS, "(bad architecture)");
+  sysfence_free(f.ctx);
+
+  /* One target: the same as the one rule set's decision, and the
+   * explanation names no target. */
+  f = multi_front_end(MULTI_POLICY, "x86_64");
+  expect_multi(&f, "write", SF_RET_ALLOW, "(m.policy:1:15: rule for write)");
+  expect_multi(&f, "x32:write", SF_RET_KILL_PROCESS, "(bad architecture)");
+  sysfence_free(f.ctx);
+}
+END_TEST
+
+START_TEST(eval_multi_cli) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "m.policy", MULTI_POLICY);
+  char want[1024];
+  tu_result r = sf("eval", "--arch", "x86_64,i386,x32", pol, "write", "i386:write",
+                   "x32:write", "i386:open", "aarch64:read", "getpid", NULL);
+  EXPECT_EXIT(r, 0);
+  snprintf(want, sizeof want,
+           "write -> ALLOW  (%s:1:15: rule for write on x86_64)\n"
+           "i386:write -> ERRNO(2)  (%s:2:12: rule for write on i386)\n"
+           "x32:write -> TRAP(3)  (%s:3:11: rule for write on x32)\n"
+           "i386:open -> ERRNO(2)  (%s:2:27: rule for open on i386)\n"
+           "aarch64:read -> KILL_PROCESS  (bad architecture)\n"
+           "getpid -> ERRNO(38)  (default action on x86_64)\n", pol, pol, pol, pol);
+  ck_assert_str_eq(r.out, want);
+  tu_result_free(&r);
+  /* The CALL's ABI must be known; a name must be in that ABI's table. */
+  r = sf("eval", "--arch", "x86_64,i386,x32", pol, "x33:write", NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_msg(strstr(r.err, "unknown architecture 'x33'") != NULL, "%s", r.err);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(stats_multi_cli) {
+  char *dir = tu_tmpdir();
+  char *pol = tu_write(dir, "m.policy", MULTI_POLICY);
+  char bpf[4096];
+  snprintf(bpf, sizeof bpf, "%s/m.bpf", dir);
+  tu_result c = sf("compile", "-a", "x86_64,i386,x32", pol, "-o", bpf, NULL);
+  EXPECT_EXIT(c, 0);
+  tu_result_free(&c);
+  tu_result r = sf("stats", "-a", "x86_64,i386,x32", pol, NULL);
+  EXPECT_EXIT(r, 0);
+  const char *heads[] = {"target:      x86_64 (1 of 3)\nprogram:",
+                         "\n\ntarget:      i386 (2 of 3)\nprogram:",
+                         "\n\ntarget:      x32 (3 of 3)\nprogram:"};
+  for (size_t i = 0; i < N_OF(heads); i++)
+    ck_assert_msg(strstr(r.out, heads[i]) != NULL, "lacks '%s':\n%s", heads[i], r.out);
+  /* Each block is what the blob measures for that ABI: the blob's report
+   * starts with --arch's block (then the other arches it checks). */
+  const char *abis[] = {"x86_64", "i386", "x32"};
+  for (size_t i = 0; i < N_OF(abis); i++) {
+    tu_result b = sf("stats", "-a", abis[i], bpf, NULL);
+    EXPECT_EXIT(b, 0);
+    const char *at = strstr(r.out, "program:");
+    for (size_t k = 0; k < i && at; k++) at = strstr(at + 1, "program:");
+    ck_assert_ptr_nonnull(at);
+    const char *end = strstr(at, "\n\ntarget:");
+    size_t len = end ? (size_t)(end - at) + 1 : strlen(at);
+    const char *first = strstr(b.out, "program:");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_msg(strncmp(first, at, len) == 0 &&
+                      (first[len] == '\0' || strncmp(first + len, "\ntarget:", 8) == 0),
+                  "%s: blob\n%s\npolicy\n%s", abis[i], b.out, at);
+    tu_result_free(&b);
+  }
+  tu_result_free(&r);
+  /* A raw filter takes one --arch (its first report). */
+  r = sf("stats", "-a", "x86_64,i386", bpf, NULL);
+  EXPECT_EXIT(r, 2);
+  ck_assert_msg(strstr(r.err, "give one --arch") != NULL, "%s", r.err);
+  tu_result_free(&r);
+  free(pol);
+  tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 
@@ -950,6 +1103,7 @@ static Suite *tools_suite(void) {
   tcase_add_test(tc, call_constants);
   tcase_add_test(tc, call_errors);
   tcase_add_test(tc, eval_api);
+  tcase_add_test(tc, eval_multi_api);
   tcase_add_test(tc, sim_equals_eval_api);
   tcase_add_test(tc, trace_api);
   tcase_add_test(tc, stats_tiny_api);
@@ -961,6 +1115,8 @@ static Suite *tools_suite(void) {
   tc = tcase_create("cli");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, eval_cli);
+  tcase_add_test(tc, eval_multi_cli);
+  tcase_add_test(tc, stats_multi_cli);
   tcase_add_test(tc, sim_equals_eval_cli);
   tcase_add_test(tc, trace_cli);
   tcase_add_test(tc, stats_cli);

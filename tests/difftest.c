@@ -180,6 +180,10 @@ typedef struct ddefine {
 
 typedef struct dfile {
   const sf_arch *arch;
+  /* n_targets > 1: compiled for these ABIs of one kernel (targets[0] is
+   * arch, the native one); the policy is written for arch's table. */
+  const sf_arch *targets[SF_MAX_TARGETS];
+  int n_targets;
   uint32_t bad_arch;
   int n_defs, n_pols, n_top, n_nodes;
   ddefine defs[MAX_DEFS];
@@ -623,6 +627,41 @@ static const sf_syscall *random_sys(rng *r, const sf_arch *arch) {
   }
 }
 
+static int is_target(const dfile *f, const sf_arch *a) {
+  for (int i = 0; i < f->n_targets; i++)
+    if (f->targets[i] == a) return 1;
+  return 0;
+}
+
+static int same_str(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Can a rule name SC (of F's own table) for every target?  A policy for
+ * several ABIs uses one syscall's argument names on each, so they must
+ * be the same wherever the syscall exists (ppc's futimesat calls its third
+ * argument t, ppc64's utimes; i386's mmap has one, "arg"). */
+static int fits_targets(const dfile *f, const char *name, const sf_syscall *sc) {
+  for (int t = 1; t < f->n_targets; t++) {
+    const sf_syscall *o = sf_syscall_by_name(f->targets[t], name);
+    if (!o) continue; /* missing there: a note, the rule is left out */
+    if (o->nargs != sc->nargs) return 0;
+    for (int i = 0; i < sc->nargs; i++)
+      if (!same_str(o->args[i].name, sc->args[i].name) ||
+          !same_str(o->args[i].alias, sc->args[i].alias))
+        return 0;
+  }
+  return 1;
+}
+
+/* random_sys, one that fits every target (fits_targets). */
+static const sf_syscall *random_sys_fit(rng *r, const dfile *f) {
+  for (;;) {
+    const sf_syscall *s = random_sys(r, f->arch);
+    if (fits_targets(f, s->name, s)) return s;
+  }
+}
+
 static void gen_sysref(gen *g, sysref *s) {
   rng *r = g->r;
   const sf_arch *arch = g->f->arch;
@@ -632,7 +671,7 @@ static void gen_sysref(gen *g, sysref *s) {
   if (k < 4) { /* a harmless one (kernel sampling), when it exists */
     const char *n = harmless_names[below(r, N_HARMLESS)];
     const sf_syscall *sys = sf_syscall_by_name(arch, n);
-    if (sys) {
+    if (sys && fits_targets(g->f, n, sys)) {
       s->kind = R_NAME;
       s->name = n;
       s->sys = sys;
@@ -642,7 +681,7 @@ static void gen_sysref(gen *g, sysref *s) {
   if (k == 4) { /* a Kafel alias */
     const char *n = kafel_aliases[below(r, N_ALIASES)];
     const sf_syscall *sys = sf_syscall_by_name(arch, n);
-    if (sys) {
+    if (sys && fits_targets(g->f, n, sys)) {
       s->kind = R_NAME;
       s->name = n;
       s->sys = sys;
@@ -671,7 +710,7 @@ static void gen_sysref(gen *g, sysref *s) {
     return;
   }
   s->kind = R_NAME;
-  s->sys = random_sys(r, arch);
+  s->sys = random_sys_fit(r, g->f);
   s->name = s->sys->name;
 }
 
@@ -724,7 +763,9 @@ static void gen_rule(gen *g, drule *d) {
       d->guard[0] = ga;
       d->n_guard = 1;
       const sf_arch *gb;
-      if (one_in(r, 2) && pick_arch_other(r, f->arch, &gb) && gb != ga)
+      /* Several targets: the names of GA's table for GA alone. */
+      if (one_in(r, 2) && pick_arch_other(r, f->arch, &gb) && gb != ga &&
+          !is_target(f, ga) && !is_target(f, gb))
         d->guard[d->n_guard++] = gb;
       const sf_syscall *sys = random_sys(r, ga);
       s.kind = R_NAME;
@@ -816,11 +857,40 @@ static void gen_entry(gen *g, dentry *e, int n_pols_before) {
 static const char *const main_arches[] = {"x86_64", "i386", "aarch64",
                                           "s390x", "x32", "mips"};
 
-static void gen_file(dfile *f, rng *r, int force_x86_64) {
+/* The ABIs one kernel runs together (src/arch/arch.c, kernel_families). */
+static const char *const families[][3] = {
+    {"x86_64", "i386", "x32"},  {"aarch64", "arm", NULL},
+    {"mips64", "mips", "mips64n32"}, {"mips64el", "mipsel", "mips64n32el"},
+    {"ppc64", "ppc", NULL},     {"parisc64", "parisc", NULL},
+    {"s390x", "s390", NULL}};
+#define N_FAMILIES (sizeof families / sizeof families[0])
+
+/* Two or three ABIs of one family in a random order; x86_64's family, with
+ * the most to get wrong (x32's numbers in x86_64's section), half the time. */
+static void pick_targets(dfile *f, rng *r) {
+  size_t fam = one_in(r, 2) ? 0 : below(r, N_FAMILIES);
+  const sf_arch *abis[3];
+  int n = 0;
+  for (int i = 0; i < 3; i++)
+    if (families[fam][i]) abis[n++] = sf_arch_by_name(families[fam][i]);
+  for (int i = n - 1; i > 0; i--) { /* shuffle */
+    int j = (int)below(r, (uint32_t)i + 1);
+    const sf_arch *t = abis[i];
+    abis[i] = abis[j];
+    abis[j] = t;
+  }
+  f->n_targets = n == 3 && one_in(r, 3) ? 2 : n;
+  for (int i = 0; i < f->n_targets; i++) f->targets[i] = abis[i];
+  f->arch = f->targets[0];
+}
+
+static void gen_file(dfile *f, rng *r, int force_x86_64, int multi) {
   memset(f, 0, offsetof(dfile, nodes));
   f->n_nodes = 0;
   gen g = {r, f, {{0}}, 0, 0};
-  if (force_x86_64) {
+  if (multi) {
+    pick_targets(f, r);
+  } else if (force_x86_64) {
     f->arch = sf_arch_by_name("x86_64");
   } else if (one_in(r, 8)) {
     size_t n;
@@ -865,34 +935,34 @@ static uint64_t mask_of(int bits) {
   return bits >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
 }
 
-static void scan_cmp(const dfile *f, const drule *r, int i, int *any_arg, int *any64) {
+/* The widest argument in expression I (0 if it has none). */
+static int scan_cmp(const dfile *f, const drule *r, int i) {
   const dexpr *e = &f->nodes[i];
-  if (e->kind == E_ARG) {
-    *any_arg = 1;
-    if (arg_bits(r, e->idx) == 64) *any64 = 1;
-  } else if (e->kind == E_BAND || e->kind == E_BOR) {
-    scan_cmp(f, r, e->l, any_arg, any64);
-    scan_cmp(f, r, e->r, any_arg, any64);
-  }
+  if (e->kind == E_ARG) return arg_bits(r, e->idx);
+  if (e->kind != E_BAND && e->kind != E_BOR) return 0;
+  int a = scan_cmp(f, r, e->l), b = scan_cmp(f, r, e->r);
+  return a > b ? a : b;
 }
 
-/* A constant in a comparison of width W: a sign-extended 32-bit constant
- * means its low word when the comparison only involves 32-bit (or narrower)
- * arguments ("dfd == -100 on an int matches 0xffffff9c"). */
-static uint64_t const_at(uint64_t k, int narrow) {
-  if (narrow && k > 0xffffffffu && (k >> 31) == 0x1ffffffffULL) return k & 0xffffffffu;
-  return k;
+/* A constant in a comparison of width W (its widest argument; 64 without
+ * arguments): a negative constant that fits in W bits signed means its
+ * two's complement at that width ("dfd == -100 on an int matches
+ * 0xffffff9c", "mode == -2 on a 16-bit umode_t matches 0xfffe"). */
+static uint64_t const_at(uint64_t k, int w) {
+  if (w >= 64 || k <= mask_of(w)) return k;
+  uint64_t sign = ~(uint64_t)0 << (w - 1);
+  return (k & sign) == sign ? k & mask_of(w) : k;
 }
 
-static uint64_t eval_val(const dfile *f, const drule *r, int i, int narrow,
+static uint64_t eval_val(const dfile *f, const drule *r, int i, int w,
                          const uint64_t *args) {
   const dexpr *e = &f->nodes[i];
   switch (e->kind) {
-  case E_NUM: return const_at(e->v, narrow);
-  case E_CONST: return const_at(f->defs[e->idx].v, narrow);
+  case E_NUM: return const_at(e->v, w);
+  case E_CONST: return const_at(f->defs[e->idx].v, w);
   case E_ARG: return args[e->idx] & mask_of(arg_bits(r, e->idx));
-  case E_BAND: return eval_val(f, r, e->l, narrow, args) & eval_val(f, r, e->r, narrow, args);
-  default: return eval_val(f, r, e->l, narrow, args) | eval_val(f, r, e->r, narrow, args);
+  case E_BAND: return eval_val(f, r, e->l, w, args) & eval_val(f, r, e->r, w, args);
+  default: return eval_val(f, r, e->l, w, args) | eval_val(f, r, e->r, w, args);
   }
 }
 
@@ -900,11 +970,10 @@ static int eval_cond(const dfile *f, const drule *r, int i, const uint64_t *args
   const dexpr *e = &f->nodes[i];
   switch (e->kind) {
   case E_CMP: {
-    int any_arg = 0, any64 = 0;
-    scan_cmp(f, r, e->l, &any_arg, &any64);
-    scan_cmp(f, r, e->r, &any_arg, &any64);
-    int narrow = any_arg && !any64;
-    uint64_t a = eval_val(f, r, e->l, narrow, args), b = eval_val(f, r, e->r, narrow, args);
+    int wl = scan_cmp(f, r, e->l), wr = scan_cmp(f, r, e->r);
+    int w = wl > wr ? wl : wr;
+    if (w == 0) w = 64;
+    uint64_t a = eval_val(f, r, e->l, w, args), b = eval_val(f, r, e->r, w, args);
     switch (e->op) {
     case CMP_EQ: return a == b;
     case CMP_NE: return a != b;
@@ -974,7 +1043,9 @@ enum { C_OK, C_TOO_LONG, C_ERROR, C_INVALID };
 
 typedef struct compiled {
   int status;
-  const sf_ruleset *rs;          /* in the context's arena */
+  const sf_ruleset *rs;          /* in the context's arena; the native one */
+  const sf_ruleset *rss[SF_MAX_TARGETS]; /* every target's (rss[0] == rs) */
+  size_t n_rs;
   struct sock_filter *insns;     /* malloc()ed */
   size_t len;
   struct sock_filter *insns0;    /* the same at -O0 (NULL if too long) */
@@ -995,10 +1066,11 @@ static compiled compile_ctx(sysfence_ctx *ctx) {
   memset(&c, 0, sizeof c);
   c.status = C_ERROR;
   const ast_file *file;
-  c.rs = sf_front_end_tree(ctx, &file);
+  c.n_rs = sf_front_end_targets(ctx, &file, c.rss);
+  c.rs = c.n_rs ? c.rss[0] : NULL;
   c.warnings = ctx->n_warnings;
   if (!c.rs) return c;
-  if (sf_codegen(ctx, c.rs, &c.insns, &c.len) != 0) {
+  if (sf_codegen_targets(ctx, c.rss, c.n_rs, &c.insns, &c.len) != 0) {
     free(c.insns);
     c.insns = NULL;
     c.status = strstr(sysfence_diag_text(ctx), "4096") ? C_TOO_LONG : C_ERROR;
@@ -1012,7 +1084,7 @@ static compiled compile_ctx(sysfence_ctx *ctx) {
    * alone exceed the limit: then it is not compared). */
   int level = ctx->opt_level;
   ctx->opt_level = 0;
-  if (sf_codegen(ctx, c.rs, &c.insns0, &c.len0) != 0) {
+  if (sf_codegen_targets(ctx, c.rss, c.n_rs, &c.insns0, &c.len0) != 0) {
     free(c.insns0);
     c.insns0 = NULL;
   } else if (sf_bpf_validate(c.insns0, c.len0, c.why, sizeof c.why) != 0) {
@@ -1027,12 +1099,26 @@ static compiled compile_ctx(sysfence_ctx *ctx) {
 
 static compiled compile_text(sysfence_ctx *ctx, const dfile *f, const char *text) {
   sysfence_set_input_string(ctx, "difftest.policy", text);
-  sysfence_set_arch(ctx, f->arch->name);
+  if (f->n_targets > 1) {
+    char list[128] = "";
+    for (int i = 0; i < f->n_targets; i++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? "," : "",
+               f->targets[i]->name);
+    if (sysfence_set_arches(ctx, list, NULL, 0) != SYSFENCE_OK) abort();
+  } else {
+    sysfence_set_arch(ctx, f->arch->name);
+  }
   sysfence_set_bad_arch_action(ctx, f->bad_arch);
   return compile_ctx(ctx);
 }
 
 #define DIFF_O0_DISAGREES 0xdeadbeefU
+
+/* The reference decision: one rule set's, or the targets' together. */
+static uint32_t oracle_decide(const compiled *c, const sf_query *call) {
+  return c->n_rs == 1 ? sf_ruleset_decide(c->rs, call, NULL)
+                      : sf_targets_decide(c->rss, c->n_rs, call, NULL);
+}
 
 static uint32_t sim_decide(const compiled *c, const sf_query *call) {
   sf_seccomp_data d;
@@ -1369,7 +1455,7 @@ static int still_fails(run *R, const dfile *f, const sf_query *call, int check,
     compiled_free(&c);
     return 0;
   }
-  uint32_t want = sf_ruleset_decide(c.rs, call, NULL);
+  uint32_t want = oracle_decide(&c, call);
   uint32_t a = 0, b = 0;
   if (check == CHK_SIM) {
     a = sim_decide(&c, call);
@@ -1664,7 +1750,8 @@ typedef struct target {
 static void one_case(run *R, target *t, const sf_query *call) {
   if (t->failed) return;
   R->st->cases++;
-  uint32_t want = sf_ruleset_decide(t->c->rs, call, NULL);
+  if (t->c->n_rs > 1) R->st->multi_cases++;
+  uint32_t want = oracle_decide(t->c, call);
   uint32_t got = sim_decide(t->c, call);
   if (got != want) {
     t->failed = 1;
@@ -1681,16 +1768,18 @@ static void one_case(run *R, target *t, const sf_query *call) {
     }
     return;
   }
-  if (t->f && tree_decide(t->f, call) != want) {
+  /* The tree's semantics are one architecture's. */
+  if (t->f && t->c->n_rs == 1 && tree_decide(t->f, call) != want) {
     t->failed = 1;
     report(R, t->where, t->f, call, CHK_TREE);
   }
 }
 
-/* Numbers: every syscall of the arch (or a sample), the other ABI's
- * numbers, the boundaries, the policy's numbers +-1, foreign arches. */
-static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
-  const sf_ruleset *rs = t->c->rs;
+/* Numbers under the AUDIT_ARCH of RS's ABI: every syscall of the ABI (or a
+ * sample), the other ABI's numbers, the boundaries, the policy's numbers
+ * +-1 (of every target's rule set). */
+static void sweep_abi(run *R, target *t, rng *r, const valset *vals, int full,
+                      const sf_ruleset *rs) {
   const sf_arch *arch = rs->arch;
   sf_query c;
   memset(&c, 0, sizeof c);
@@ -1718,11 +1807,22 @@ static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
     c.nr = boundary_nrs[i];
     one_case(R, t, &c);
   }
-  for (size_t i = 0; i < rs->n_sys; i++)
-    for (int d = -1; d <= 1; d++) {
-      c.nr = rs->sys[i].nr + (uint32_t)d;
-      one_case(R, t, &c);
-    }
+  for (size_t k = 0; k < t->c->n_rs; k++)
+    for (size_t i = 0; i < t->c->rss[k]->n_sys; i++)
+      for (int d = -1; d <= 1; d++) {
+        c.nr = t->c->rss[k]->sys[i].nr + (uint32_t)d;
+        one_case(R, t, &c);
+      }
+}
+
+/* Every target's numbers, then foreign arches: a few fixed ones, the
+ * companions of the native ABI (targets or not), and one bit off. */
+static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
+  for (size_t k = 0; k < t->c->n_rs; k++) sweep_abi(R, t, r, vals, full, t->c->rss[k]);
+  const sf_ruleset *rs = t->c->rs;
+  const sf_arch *arch = rs->arch;
+  sf_query c;
+  memset(&c, 0, sizeof c);
   static const uint32_t foreign[] = {0, 0x40000003 /* i386 */, 0xc000003e,
                                      0xc00000b7 /* aarch64 */, 0x80000016 /* s390x */};
   c.nr = rs->n_sys ? rs->sys[below(r, (uint32_t)rs->n_sys)].nr : 0;
@@ -1732,20 +1832,32 @@ static void sweep(run *R, target *t, rng *r, const valset *vals, int full) {
   }
   c.arch = arch->audit_arch ^ 1;
   one_case(R, t, &c);
+  if (t->c->n_rs < 2) return;
+  const sf_arch *comp[4];
+  size_t n_comp = sf_arch_companions(arch, comp, 4);
+  for (size_t i = 0; i < n_comp; i++) {
+    c.arch = comp[i]->audit_arch;
+    for (int k = 0; k < 8; k++) {
+      c.nr = comp[i]->by_nr[below(r, (uint32_t)comp[i]->n_syscalls)]->nr;
+      one_case(R, t, &c);
+    }
+  }
 }
 
 /* Arguments: for every syscall with conditional rules, PER random vectors. */
 static void arg_calls(run *R, target *t, rng *r, const valset *vals, int per) {
-  const sf_ruleset *rs = t->c->rs;
-  sf_query c;
-  memset(&c, 0, sizeof c);
-  c.arch = rs->arch->audit_arch;
-  for (size_t i = 0; i < rs->n_sys; i++) {
-    if (!rs->sys[i].n_rules || !rs->sys[i].rules[0].cond) continue;
-    c.nr = rs->sys[i].nr;
-    for (int k = 0; k < per; k++) {
-      random_args(r, vals, c.args);
-      one_case(R, t, &c);
+  for (size_t j = 0; j < t->c->n_rs; j++) {
+    const sf_ruleset *rs = t->c->rss[j];
+    sf_query c;
+    memset(&c, 0, sizeof c);
+    c.arch = rs->arch->audit_arch;
+    for (size_t i = 0; i < rs->n_sys; i++) {
+      if (!rs->sys[i].n_rules || !rs->sys[i].rules[0].cond) continue;
+      c.nr = rs->sys[i].nr;
+      for (int k = 0; k < per; k++) {
+        random_args(r, vals, c.args);
+        one_case(R, t, &c);
+      }
     }
   }
 }
@@ -1801,13 +1913,19 @@ static void kernel_calls(run *R, target *t, rng *r, const valset *vals, int n) {
 
 static void random_policy(run *R, uint64_t index, dfile *f) {
   rng r = rng_for(R->o->seed, index);
-  /* Every fourth policy targets x86_64, so the kernel has enough. */
-  gen_file(f, &r, index % 4 == 0);
+  /* Every fourth policy targets x86_64, so the kernel has enough; every
+   * eighth (another) several ABIs of one kernel. */
+  int multi = index % 8 == 2;
+  gen_file(f, &r, index % 4 == 0, multi);
   char *text = print_file(f);
   R->st->policies++;
-  char where[96];
-  snprintf(where, sizeof where, "random policy #%" PRIu64 " (seed %#" PRIx64 ")",
-           index, R->o->seed);
+  R->st->multi_policies += (uint64_t)multi;
+  char where[160];
+  int at = snprintf(where, sizeof where, "random policy #%" PRIu64 " (seed %#" PRIx64 ")",
+                    index, R->o->seed);
+  for (int i = 0; multi && i < f->n_targets; i++)
+    at += snprintf(where + at, sizeof where - (size_t)at, "%s%s", i ? "," : " for ",
+                   f->targets[i]->name);
   if (R->o->verbose) fprintf(R->out, "---- %s, %s:\n%s", where, f->arch->name, text);
   compiled c = compile_text(R->ctx, f, text);
   free(text);
@@ -1825,12 +1943,13 @@ static void random_policy(run *R, uint64_t index, dfile *f) {
     return;
   }
   R->st->compiled++;
+  R->st->multi_compiled += (uint64_t)multi;
   R->st->insns_total += c.len;
   if (c.len > R->st->insns_max) R->st->insns_max = c.len;
   valset vals = {{0}, 0};
   vals_fixed(&vals);
   vals_from_file(&vals, f);
-  vals_from_ruleset(&vals, c.rs);
+  for (size_t k = 0; k < c.n_rs; k++) vals_from_ruleset(&vals, c.rss[k]);
   target t = {&c, f, where, f, 0};
   sweep(R, &t, &r, &vals, one_in(&r, 4));
   arg_calls(R, &t, &r, &vals, 48);
@@ -2039,6 +2158,10 @@ void dt_print_stats(FILE *f, const dt_options *o, const dt_stats *st) {
             " over 4096 instructions, %" PRIu64 " with warnings, %" PRIu64
             " unexpected compile errors\n", st->policies, st->compiled, st->too_long,
             st->with_warnings, st->unexpected_errors);
+  if (o->random)
+    fprintf(f, "difftest: several targets (random): %" PRIu64 " policies, %" PRIu64
+            " compiled, %" PRIu64 " cases\n", st->multi_policies, st->multi_compiled,
+            st->multi_cases);
   if (st->compiled + st->corpus_programs)
     fprintf(f, "difftest: programs: %" PRIu64 " instructions on average, longest %" PRIu64
             "\n", st->insns_total / (st->compiled + st->corpus_programs), st->insns_max);

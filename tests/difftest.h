@@ -7,9 +7,11 @@
  * pipeline (load, parse, resolve, codegen, validate); then many calls are
  * decided three or four ways and compared:
  *   - the reference evaluator on the resolved rule set (sf_ruleset_decide),
- *   - the simulator on the compiled program (sf_bpf_run),
- *   - for random policies, an independent evaluator of the generated tree
- *     that follows the language's rules in README (widths, constants,
+ *     or for a program of several targets (one ABI family, e.g.
+ *     x86_64,i386,x32) on their rule sets together (sf_targets_decide),
+ *   - the simulator on the compiled program, optimized and -O0 (sf_bpf_run),
+ *   - for random single-target policies, an independent evaluator of the
+ *     generated tree following the language's rules in README (widths, constants,
  *     first match after USE expansion, ON guards, x32 numbers),
  *   - for a sample of x86_64 calls, the kernel itself (the program is
  *     installed in a forked child and a harmless syscall is made).
@@ -47,6 +49,10 @@ typedef struct dt_stats {
   int kernel_skipped;        /* 1: no kernel comparison (reason printed) */
   const char *kernel_skip_why; /* ... and the reason (a static string) */
   uint64_t corpus_files, corpus_programs, corpus_cases;
+  /* Programs for several ABIs of one kernel (x86_64,i386,x32, ...),
+   * decided by the targets' rule sets together (sf_targets_decide). */
+  uint64_t multi_policies, multi_compiled; /* random policies */
+  uint64_t multi_cases;                    /* ... their calls compared */
   uint64_t insns_total;      /* instructions of all programs compiled */
   uint64_t insns_max;        /* the longest program */
   double seconds;

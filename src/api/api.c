@@ -18,6 +18,7 @@
 #include "sema/defines.h"
 #include "base/diag.h"
 #include "base/file.h"
+#include "sema/derive.h"
 #include "bpf/blob.h"
 #include "bpf/listing.h"
 #include "bpf/cheader.h"
@@ -215,6 +216,13 @@ int sysfence_set_bad_arch_action(sysfence_ctx *ctx, uint32_t action) {
   return SYSFENCE_OK;
 }
 
+int sysfence_set_unknown_action(sysfence_ctx *ctx, int enable, uint32_t action) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  ctx->has_unknown = enable != 0;
+  ctx->unknown_action = action;
+  return SYSFENCE_OK;
+}
+
 int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
   if (!ctx || level < 0) return SYSFENCE_EUSAGE;
   ctx->opt_level = level;
@@ -227,7 +235,8 @@ int sysfence_parse_action(const char *text, uint32_t *action) {
 
 /* ---- compiling ---------------------------------------------------------- */
 
-const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
+/* Parse, and resolve for the native target. */
+static const sf_ruleset *front_end_native(sysfence_ctx *ctx, const ast_file **file) {
   *file = NULL;
   if (sf_ctx_reset(ctx) != 0) return NULL;
   const sf_source *src = sf_load_main_source(ctx);
@@ -240,7 +249,7 @@ const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
 
 size_t sf_front_end_targets(sysfence_ctx *ctx, const ast_file **file,
                             const sf_ruleset **rulesets) {
-  const sf_ruleset *native = sf_front_end_tree(ctx, file);
+  const sf_ruleset *native = front_end_native(ctx, file);
   if (!native) return 0;
   rulesets[0] = native;
   /* The other targets: the same tree, resolved against their tables. */
@@ -252,10 +261,22 @@ size_t sf_front_end_targets(sysfence_ctx *ctx, const ast_file **file,
     rulesets[n] = sf_resolve(ctx, *file);
     if (rulesets[n]) n++;
   }
+  if (n != ctx->n_arches || ctx->n_errors) n = 0;
+  /* Twins and multiplexed calls: rules each target gets from the others'. */
+  for (size_t i = 0; i < n; i++) {
+    ctx->arch = ctx->arches[i];
+    ctx->in_target = i ? ctx->arch->name : NULL;
+    if (sf_derive(ctx, rulesets, n, i) != 0) n = 0;
+  }
   ctx->arch = ctx->arches[0];
   ctx->in_target = NULL;
   ctx->dedupe = 0;
-  return n == ctx->n_arches && !ctx->n_errors ? n : 0;
+  return n;
+}
+
+const sf_ruleset *sf_front_end_tree(sysfence_ctx *ctx, const ast_file **file) {
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  return sf_front_end_targets(ctx, file, rs) ? rs[0] : NULL;
 }
 
 static size_t front_end(sysfence_ctx *ctx, const sf_ruleset **rulesets) {

@@ -33,6 +33,8 @@ struct sysfence_ctx {
   const struct sf_arch *arches[SF_MAX_TARGETS];
   size_t n_arches;
   uint32_t bad_arch_action;
+  int has_unknown;         /* --unknown: numbers no syscall of the table has */
+  uint32_t unknown_action;
   int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
   /* Syscall frequency profile (sysfence_set_weights): names sorted by
    * strcmp, no duplicates; n_profile 0: uniform weights. */
@@ -67,8 +69,10 @@ char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
  * NAME is not in it. */
 int64_t sf_profile_count(const struct sysfence_ctx *ctx, const char *name);
 /* Parse and resolve the context's input (api.c: the front end of every
- * compilation), keeping the syntax tree in *FILE for its constants.  NULL
- * on errors (diagnostics recorded in the context). */
+ * compilation), keeping the syntax tree in *FILE for its constants: the
+ * native target's rule set (every target is resolved, for the rules
+ * derived from the others').  NULL on errors (diagnostics recorded in the
+ * context). */
 struct ast_file;
 struct sf_ruleset;
 const struct sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,

@@ -236,23 +236,29 @@ int sf_call_parse(const char *text, const sf_arch *target, const ast_file *defs,
 
 /* ---- explaining a decision ----------------------------------------------- */
 
-uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
-                         size_t why_size) {
+uint32_t sf_call_explain(const sf_ruleset *const *rs, size_t n, const sf_query *call,
+                         char *why, size_t why_size) {
   const sf_rule *rule;
-  uint32_t action = sf_ruleset_decide(rs, call, &rule);
+  uint32_t action = sf_targets_decide(rs, n, call, &rule);
+  const sf_ruleset *pick = sf_targets_pick(rs, n, call);
+  /* With several targets, which one's rules decided. */
+  char on[40] = "";
+  if (pick && n > 1) snprintf(on, sizeof on, " on %s", pick->arch->name);
   if (!rule) {
-    int bad = call->arch != rs->arch->audit_arch ||
-              sf_arch_nr_is_foreign(rs->arch, call->nr);
-    snprintf(why, why_size, "(%s)", bad ? "bad architecture" : "default action");
+    int unknown = pick && pick->has_unknown && action == pick->unknown_action &&
+                  call->nr != UINT32_MAX && !sf_syscall_by_nr(pick->arch, call->nr);
+    snprintf(why, why_size, "(%s%s)", !pick     ? "bad architecture"
+                                      : unknown ? "not a syscall of the table: --unknown"
+                                                : "default action", on);
     return action;
   }
-  const sf_syscall *sc = sf_syscall_by_nr(rs->arch, call->nr);
+  const sf_syscall *sc = sf_syscall_by_nr(pick->arch, call->nr);
   char name[32];
   if (sc) snprintf(name, sizeof name, "%s", sc->name);
   else snprintf(name, sizeof name, "SYSCALL[%u]", call->nr);
-  snprintf(why, why_size, "(%s:%d:%d: rule for %s)",
+  snprintf(why, why_size, "(%s:%d:%d: rule for %s%s)",
            rule->loc.src ? rule->loc.src->name : "?", rule->loc.line,
-           rule->loc.col, name);
+           rule->loc.col, name, on);
   return action;
 }
 

@@ -44,10 +44,13 @@ int sf_define_lookup(const struct ast_file *file, const char *name,
                      uint64_t *value);
 
 
-/* The reference decision for CALL and why, as "(policy:12:5: rule for
- * openat)", "(default action)" or "(bad architecture)" into WHY. */
-uint32_t sf_call_explain(const sf_ruleset *rs, const sf_query *call, char *why,
-                         size_t why_size);
+/* The reference decision for CALL by the rule sets RS[0..N) of a filter's
+ * targets (sf_targets_decide) and why, as "(policy:12:5: rule for openat)",
+ * "(default action)" or "(bad architecture)" into WHY; with several
+ * targets, the deciding one follows: "(policy:3:1: rule for open on i386)",
+ * "(default action on x32)". */
+uint32_t sf_call_explain(const sf_ruleset *const *rs, size_t n, const sf_query *call,
+                         char *why, size_t why_size);
 
 /* Parse every one of N CALLS (all before any output): a malloc()ed array,
  * or NULL after "sysfence: error: bad call ..." on stderr. */

@@ -12,8 +12,13 @@ static int run_arches(const sf_command *cmd, int argc, char **argv) {
   const sf_arch *const *all = sf_arch_all(&n);
   for (size_t i = 0; i < n; i++) {
     const sf_arch *a = all[i];
-    printf("%-12s AUDIT_ARCH 0x%08x  %s-endian  %d-bit  %zu syscalls\n", a->name,
+    printf("%-12s AUDIT_ARCH 0x%08x  %s-endian  %d-bit  %zu syscalls", a->name,
            a->audit_arch, a->big_endian ? "big" : "little", a->bits, a->n_syscalls);
+    /* The ABIs one filter may serve with it (--arch LIST). */
+    const sf_arch *with[4];
+    size_t k = sf_arch_companions(a, with, 4);
+    for (size_t j = 0; j < k; j++) printf("%s%s", j ? "," : "  runs with ", with[j]->name);
+    putchar('\n');
   }
   return EXIT_OK;
 }
@@ -22,5 +27,7 @@ const sf_command sf_cmd_arches = {
     "arches", "",
     "list the supported architectures",
     "List the supported architectures with their AUDIT_ARCH value, byte\n"
-    "order, argument width and number of syscalls.",
+    "order, argument width, number of syscalls, and the ABIs a kernel runs\n"
+    "beside each: the ABIs that can share one filter (a list such as\n"
+    "x86_64,i386,x32 given to compile).",
     "hV", NULL, 0, 0, 0, run_arches, NULL, 0};

@@ -10,13 +10,15 @@
 #include "cli/call.h"
 #include "cli/options.h"
 
-static int eval_calls(const sf_cli_opts *o, const sf_ruleset *rs,
+/* RS[0..N): the targets' rule sets; a CALL without an ABI prefix is the
+ * first (native) target's. */
+static int eval_calls(const sf_cli_opts *o, const sf_ruleset *const *rs, size_t n,
                       const struct ast_file *tree, const sysfence_ctx *ctx) {
-  sf_call_spec *specs = sf_calls_parse(o->calls, o->n_calls, rs->arch, tree, ctx);
+  sf_call_spec *specs = sf_calls_parse(o->calls, o->n_calls, rs[0]->arch, tree, ctx);
   if (!specs) return EXIT_USAGE;
   for (size_t i = 0; i < o->n_calls; i++) {
     char why[300];
-    uint32_t action = sf_call_explain(rs, &specs[i].call, why, sizeof why);
+    uint32_t action = sf_call_explain(rs, n, &specs[i].call, why, sizeof why);
     sf_call_print(o->calls[i], o->n_calls, action, why);
   }
   free(specs);
@@ -33,9 +35,10 @@ static int run_eval(const sf_command *cmd, int argc, char **argv) {
   rc = sf_cli_configure(cmd, ctx, &o);
   if (rc < 0) {
     const struct ast_file *tree;
-    const sf_ruleset *rs = sf_front_end_tree(ctx, &tree);
+    const sf_ruleset *rs[SF_MAX_TARGETS];
+    size_t n = sf_front_end_targets(ctx, &tree, rs);
     fputs(sysfence_diag_text(ctx), stderr);
-    if (rs) rc = eval_calls(&o, rs, tree, ctx);
+    if (n) rc = eval_calls(&o, rs, n, tree, ctx);
     else rc = sysfence_error_count(ctx) ? EXIT_POLICY : EXIT_USAGE;
   }
   sysfence_free(ctx);
@@ -46,5 +49,7 @@ const sf_command sf_cmd_eval = {
     "eval", "POLICY CALL...",
     "the action POLICY gives each CALL, and the deciding rule",
     "Print the action POLICY gives each CALL and the rule that decided it,\n"
-    "by the policy's reference semantics (not by running BPF).",
-    "aIDBhV", NULL, 1, 1, -1, run_eval, NULL, 0};
+    "by the policy's reference semantics (not by running BPF).  With several\n"
+    "targets (--arch x86_64,i386,x32) each CALL is decided by the target its\n"
+    "ABI names (none: the first), and the explanation names that target.",
+    "aIDBUhV", "target architecture, or a comma list of targets", 1, 1, -1, run_eval, NULL, 0};

@@ -64,8 +64,9 @@ static int define_constants(sysfence_ctx *ctx, const sf_cli_opts *o) {
 
 static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
   if (o->arch) {
-    if (sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
-      return sf_cli_usage_error(&sf_cmd_run, "unknown architecture '%s' (see 'sysfence arches')", o->arch);
+    char why[256];
+    if (sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
+      return sf_cli_usage_error(&sf_cmd_run, "--arch %s: %s", o->arch, why);
     /* A filter for another ABI kills the loader's own execve. */
     const char *host = sysfence_host_arch();
     if (!o->dry_run && (!host || strcmp(sysfence_get_arch(ctx), host) != 0))
@@ -80,6 +81,10 @@ static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
                          sizeof why) != 0 ||
       sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
     return sf_cli_usage_error(&sf_cmd_run, "%s", why);
+  uint32_t unknown;
+  if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
+    return sf_cli_usage_error(&sf_cmd_run, "invalid --unknown action '%s'", o->unknown);
+  if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   return define_constants(ctx, o);
 }
 
@@ -177,5 +182,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

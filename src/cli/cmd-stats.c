@@ -90,12 +90,37 @@ static int stats_of(const struct sock_filter *prog, size_t n,
     sf_stats st;
     if (sf_stats_compute(prog, n, arches[i], &st) != 0)
       return sf_cli_usage_error(&sf_cmd_stats, "%s", strerror(ENOMEM));
-    if (i) putchar('\n');
+    if (n_arches > 1)
+      printf("%starget:      %s (%zu of %zu)\n", i ? "\n" : "", arches[i]->name,
+             i + 1, n_arches);
     print_stats(&st);
     print_profile_mean(&st, ctx);
     sf_stats_free(&st);
   }
   return EXIT_OK;
+}
+
+/* A program compiled for the targets of CTX: the stats of each target's
+ * ABI in turn (each run with its AUDIT_ARCH and numbers). */
+static int stats_targets(const struct sock_fprog *prog, const sysfence_ctx *ctx) {
+  const char *names[SF_MAX_TARGETS];
+  const sf_arch *arches[SF_MAX_TARGETS];
+  size_t n = sysfence_get_arches(ctx, names, SF_MAX_TARGETS);
+  for (size_t i = 0; i < n; i++) arches[i] = sf_arch_by_name(names[i]);
+  return stats_of(prog->filter, prog->len, arches, n, ctx);
+}
+
+/* The ABI --arch names, or the first (native) of a list (NULL after a
+ * usage error). */
+static const sf_arch *stats_arch(const sf_command *cmd, const sf_cli_opts *o) {
+  const char *comma = o->arch ? strchr(o->arch, ',') : NULL;
+  if (!comma) return sf_cli_arch(cmd, o);
+  char first[32];
+  snprintf(first, sizeof first, "%.*s", (int)(comma - o->arch), o->arch);
+  const sf_arch *arch = sf_arch_by_name(first);
+  if (!arch)
+    sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')", first);
+  return arch;
 }
 
 /* The architectures to report for a raw filter: FIRST, then each other
@@ -170,8 +195,7 @@ static int stats_policy(const sf_cli_opts *o, const unsigned char *raw, size_t l
   if (rc < 0) {
     int st = sysfence_compile(ctx, &prog);
     fputs(sysfence_diag_text(ctx), stderr);
-    rc = st == SYSFENCE_OK ? stats_of(prog.filter, prog.len, ctx->arches,
-                                      ctx->n_arches, ctx)
+    rc = st == SYSFENCE_OK ? stats_targets(&prog, ctx)
          : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
   }
   free(prog.filter);
@@ -212,15 +236,7 @@ static int run_stats(const sf_command *cmd, int argc, char **argv) {
   sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = sf_cli_parse(cmd, argc, argv, &o);
   if (rc >= 0) return rc;
-  /* A policy may have several targets (-a LIST): the first one tells
-   * whether the input is a filter; each gets its report. */
-  char first[32] = "";
-  sf_cli_opts first_only = o;
-  if (o.arch && strchr(o.arch, ',')) {
-    snprintf(first, sizeof first, "%.*s", (int)strcspn(o.arch, ","), o.arch);
-    first_only.arch = first;
-  }
-  const sf_arch *arch = sf_cli_arch(cmd, &first_only);
+  const sf_arch *arch = stats_arch(cmd, &o);
   if (!arch) return EXIT_USAGE;
   unsigned char *raw;
   size_t len;
@@ -228,6 +244,14 @@ static int run_stats(const sf_command *cmd, int argc, char **argv) {
   if (rc >= 0) return rc;
   int blob = o.kind == INPUT_BLOB ||
              (o.kind == INPUT_AUTO && looks_like_blob(raw, len, arch, !o.arch));
+  /* A raw filter is measured for each architecture it checks, --arch's
+   * first: a list is for a policy. */
+  if (blob && strchr(o.arch ? o.arch : "", ',')) {
+    free(raw);
+    return sf_cli_usage_error(cmd, "a raw filter is measured for each architecture "
+                              "it checks: give one --arch, reported first (a list is "
+                              "for a policy)");
+  }
   rc = blob ? stats_blob(&o, arch, raw, len) : stats_policy(&o, raw, len);
   free(raw);
   return rc;
@@ -242,5 +266,6 @@ const sf_command sf_cmd_stats = {
     "(Linux 5.11+) always allows without running the filter.  A filter for\n"
     "several architectures gets a report per architecture: -a's (without\n"
     "-a, the one it checks first), then each other AUDIT_ARCH it compares\n"
-    "seccomp_data.arch with; a policy, one per target of -a LIST.",
-    "aIDBORPLhV", NULL, 1, 0, 0, run_stats, NULL, 0};
+    "seccomp_data.arch with; a policy compiled for several targets\n"
+    "(--arch x86_64,i386,x32), one per target.",
+    "aIDBUORPLhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};

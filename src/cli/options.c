@@ -53,6 +53,11 @@ static const struct {
      "KILL_PROCESS; e.g. ERRNO(38), KILL_THREAD; ALLOW and LOG\n"
      "are warned about: they let every other ABI through\n"
      "unfiltered"},
+    {'U', 0, "unknown", "ACTION",
+     "action for numbers that are no syscall of the target's table (holes,\n"
+     "and above the highest; not -1) and have no rule, instead of the\n"
+     "DEFAULT; e.g. ERRNO(38), so the C library falls back from a syscall\n"
+     "the kernel lacks"},
     {'O', 'O', "optimize", "LEVEL",
      "1 (default) optimizes the filter for size and speed; 0\n"
      "emits straightforward code (same decisions)"},
@@ -127,7 +132,10 @@ static void print_option(const sf_command *cmd, int i, FILE *out) {
   char arch_help[160];
   if (options[i].id == 'a') {
     snprintf(arch_help, sizeof arch_help, "%s (default: the host, %s)",
-             cmd->arch_help ? cmd->arch_help : "target architecture",
+             cmd->arch_help ? cmd->arch_help
+                            : "target architecture, or a list of ABIs one kernel runs "
+                              "(x86_64,i386,x32; the native one first) for one filter "
+                              "that serves them all",
              sysfence_host_arch() ? sysfence_host_arch() : "none");
     help = arch_help;
   }
@@ -197,6 +205,7 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
     break;
   }
   case 'B': o->bad_arch = arg; break;
+  case 'U': o->unknown = arg; break;
   case 'O':
     if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0)
       return sf_cli_usage_error(cmd, "unknown optimization level '%s' (expected 0 or 1)", arg);
@@ -304,7 +313,10 @@ int sf_cli_status(int rc) {
 
 const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
   const sf_arch *arch = o->arch ? sf_arch_by_name(o->arch) : sf_arch_host();
-  if (!arch && o->arch)
+  if (!arch && o->arch && strchr(o->arch, ','))
+    sf_cli_usage_error(cmd, "--arch %s: '%s' takes one architecture (a program "
+                       "for several has a section for each)", o->arch, cmd->name);
+  else if (!arch && o->arch)
     sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')", o->arch);
   else if (!arch)
     sf_cli_usage_error(cmd, "no syscall table for this host; give --arch");
@@ -313,16 +325,19 @@ const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
 
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o) {
-  if (o->arch && sysfence_set_arch(ctx, o->arch) != SYSFENCE_OK)
-    return sf_cli_usage_error(cmd, "unknown architecture '%s' (see 'sysfence arches')",
-                              o->arch);
   char why[512];
+  if (o->arch && sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--arch %s: %s", o->arch, why);
   if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
                          sizeof why) != 0)
     return sf_cli_usage_error(cmd, "%s", why);
   for (size_t i = 0; i < o->n_defines; i++)
     if (sf_cli_define(ctx, o->defines[i], why, sizeof why) != 0)
       return sf_cli_usage_error(cmd, "%s", why);
+  uint32_t unknown;
+  if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
+    return sf_cli_usage_error(cmd, "invalid --unknown action '%s'", o->unknown);
+  if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
   if (o->profile &&
       sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {

@@ -22,7 +22,7 @@ typedef enum { INPUT_AUTO, INPUT_POLICY, INPUT_BLOB } sf_input_kind;
 
 /* The options of one command line (each command reads what it takes). */
 typedef struct sf_cli_opts {
-  const char *output, *arch, *name, *bad_arch, *input, *profile;
+  const char *output, *arch, *name, *bad_arch, *unknown, *input, *profile;
   sysfence_format format;
   const char **includes; /* -I, room for argc entries */
   size_t n_includes;
@@ -42,7 +42,7 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
- * B --bad-arch, R --profile, T --trace, P --policy, L --blob, t --tsync,
+ * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
  * takes -h and -V. */
 typedef struct sf_command {

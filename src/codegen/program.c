@@ -135,6 +135,31 @@ static size_t section_intervals(const sf_ruleset *const *parts, size_t n_parts,
   return n;
 }
 
+/* The numbers [LO, END) without rules: RS's default, or (--unknown) its
+ * unknown action for those that are no syscall of its table.  0xffffffff
+ * keeps the default: tracers use -1 to skip a call. */
+static void add_gap(dispatch *dp, const sf_ruleset *rs, uint64_t lo, uint64_t end) {
+  const target dflt = {0, rs->default_action, 0};
+  if (!rs->has_unknown) {
+    add_range(dp, lo, end, dflt);
+    return;
+  }
+  const target unknown = {0, rs->unknown_action, 0};
+  const sf_arch *a = rs->arch;
+  uint64_t pos = lo;
+  for (size_t i = 0; i < a->n_syscalls && pos < end; i++) {
+    uint64_t nr = a->by_nr[i]->nr;
+    if (nr < pos) continue;
+    if (nr >= end) break;
+    add_range(dp, pos, nr, unknown);
+    add_range(dp, nr, nr + 1, dflt);
+    pos = nr + 1;
+  }
+  uint64_t last = end == ((uint64_t)1 << 32) ? end - 1 : end;
+  add_range(dp, pos, last, unknown);
+  if (last < end) add_range(dp, last, end, dflt);
+}
+
 /* The ranges of interval IV: its rule set's syscalls in it, and the
  * default action between them. */
 static int interval_ranges(dispatch *dp, const interval *iv) {
@@ -144,7 +169,6 @@ static int interval_ranges(dispatch *dp, const interval *iv) {
     add_range(dp, iv->lo, iv->end, (target){0, cg->rs->bad_arch_action, 0});
     return 0;
   }
-  const target dflt = {0, rs->default_action, 0};
   const sf_ruleset *primary = cg->rs;
   cg->rs = rs; /* decisions take this rule set's default */
   uint64_t pos = iv->lo;
@@ -158,12 +182,12 @@ static int interval_ranges(dispatch *dp, const interval *iv) {
       cg->rs = primary;
       return -1;
     }
-    add_range(dp, pos, nr, dflt);
+    add_gap(dp, rs, pos, nr);
     add_range(dp, nr, nr + 1, intern(dp, &rs->sys[i], &d));
     pos = nr + 1;
   }
   cg->rs = primary;
-  add_range(dp, pos, iv->end, dflt);
+  add_gap(dp, rs, pos, iv->end);
   return 0;
 }
 
@@ -173,7 +197,10 @@ static int build_ranges(dispatch *dp, const sf_ruleset *const *parts, size_t n_p
   for (size_t i = 0; i < n_parts; i++) n_sys += parts[i]->n_sys;
   /* At most: a default gap before each syscall, the syscall, the other
    * ABI's range with its gaps, and the default tail. */
-  dp->ranges = sf_alloc(cg->ctx, (2 * n_sys + 5) * sizeof *dp->ranges);
+  size_t n_table = 0; /* --unknown splits the gaps at the table's syscalls */
+  for (size_t i = 0; i < n_parts; i++)
+    if (parts[i]->has_unknown) n_table += parts[i]->arch->n_syscalls;
+  dp->ranges = sf_alloc(cg->ctx, (2 * n_sys + 2 * n_table + 7) * sizeof *dp->ranges);
   dp->blocks = sf_alloc(cg->ctx, (n_sys + 1) * sizeof *dp->blocks);
   if (!dp->ranges || !dp->blocks) return -1;
   interval iv[3];

@@ -68,6 +68,10 @@ uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
       sf_arch_nr_is_foreign(rs->arch, call->nr))
     return rs->bad_arch_action;
   const sf_sysrules *sys = find_sys(rs, call->nr);
+  /* --unknown: a number without rules that is no syscall of the table. */
+  if (!sys && rs->has_unknown && call->nr != UINT32_MAX &&
+      !sf_syscall_by_nr(rs->arch, call->nr))
+    return rs->unknown_action;
   for (size_t i = 0; sys && i < sys->n_rules; i++) {
     const sf_rule *r = &sys->rules[i];
     if (!r->cond || sf_cond_eval(r->cond, call->args)) {
@@ -76,4 +80,29 @@ uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
     }
   }
   return rs->default_action;
+}
+
+/* The filter of several targets, as the kernel sees it: seccomp_data.arch
+ * picks the ABIs of that AUDIT_ARCH; where two share it (x86_64 and x32),
+ * the number says which: each ABI's foreign range is the other's.  The
+ * first target of that AUDIT_ARCH (in target order) to which the number is
+ * not foreign decides; -1 is never foreign, so it goes to the first. */
+const sf_ruleset *sf_targets_pick(const sf_ruleset *const *rs, size_t n,
+                                  const sf_query *call) {
+  for (size_t i = 0; i < n; i++)
+    if (rs[i]->arch->audit_arch == call->arch &&
+        !sf_arch_nr_is_foreign(rs[i]->arch, call->nr))
+      return rs[i];
+  return NULL;
+}
+
+uint32_t sf_targets_decide(const sf_ruleset *const *rs, size_t n,
+                           const sf_query *call, const sf_rule **why) {
+  if (why) *why = NULL;
+  const sf_ruleset *pick = sf_targets_pick(rs, n, call);
+  /* No target runs this call: an AUDIT_ARCH of no target, or the numbers
+   * of a sharing ABI that is not a target (x32's with only x86_64).  Every
+   * target has the context's one bad-arch action. */
+  if (!pick) return n ? rs[0]->bad_arch_action : 0;
+  return sf_ruleset_decide(pick, call, why);
 }

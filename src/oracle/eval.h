@@ -16,6 +16,16 @@ typedef struct sf_query {
 } sf_query;
 uint32_t sf_ruleset_decide(const sf_ruleset *rs, const sf_query *call,
                            const sf_rule **why);
+/* The same for a filter of several targets: RS[0..N), one rule set per
+ * target in target order (as sf_front_end_targets returns them).  The rule
+ * set that decides CALL is the first whose architecture has CALL's
+ * AUDIT_ARCH and does not find CALL's number foreign (x32's numbers under
+ * AUDIT_ARCH_X86_64 go to x32's); no such rule set: the bad-arch action. */
+uint32_t sf_targets_decide(const sf_ruleset *const *rs, size_t n,
+                           const sf_query *call, const sf_rule **why);
+/* That rule set, or NULL when the bad-arch action decides. */
+const sf_ruleset *sf_targets_pick(const sf_ruleset *const *rs, size_t n,
+                                  const sf_query *call);
 int sf_cond_eval(const sf_cond *c, const uint64_t args[SF_MAX_ARGS]);
 /* Does L OP R hold (unsigned 64-bit)? */
 int sf_cmp_holds(cmp_op op, uint64_t l, uint64_t r);

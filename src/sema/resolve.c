@@ -83,6 +83,9 @@ typedef struct rstate {
   sf_loc default_loc;
   int quiet;               /* suppress warnings (rules skipped by ON) */
   sf_loc rule_loc;         /* the rule being resolved (for notes) */
+  size_t n_absent;         /* rules naming syscalls this target lacks */
+  sf_loc absent_loc;       /* the first of them */
+  char absent[400];        /* their names, for one note */
   unsigned gen;
   sf_val *arg_vals[SF_MAX_ARGS][65]; /* [arg][bits] */
   sf_val *small_consts[SMALL_CONSTS];
@@ -732,12 +735,27 @@ static int absent_here(rstate *st, const guard *g, const char *name) {
   for (size_t i = 0; i < ctx->n_arches; i++) {
     if (ctx->arches[i] == st->arch || !sf_syscall_by_name(ctx->arches[i], name))
       continue;
-    ctx->dropping_notes = 0; /* a note of its own, not of the last warning */
-    sf_note(ctx, st->rule_loc, "'%s' is not a syscall of %s: the rule applies to "
-            "the targets that have it", name, st->arch->name);
+    /* Collected for one note at the end of this target's resolution. */
+    if (st->n_absent == 0) st->absent_loc = st->rule_loc;
+    st->n_absent++;
+    size_t used = strlen(st->absent);
+    if (used + strlen(name) + 3 < sizeof st->absent)
+      snprintf(st->absent + used, sizeof st->absent - used, "%s%s", used ? ", " : "", name);
+    else if (!strstr(st->absent, "..."))
+      snprintf(st->absent + used, sizeof st->absent - used, ", ...");
     return 1;
   }
   return 0;
+}
+
+/* The note about the syscalls this target lacks (absent_here). */
+static void note_absent(rstate *st) {
+  if (!st->n_absent) return;
+  st->ctx->dropping_notes = 0; /* a note of its own, not of the last warning */
+  sf_note(st->ctx, st->absent_loc, "%zu rule%s name%s syscalls that %s lacks (%s): %s "
+          "to the other targets only", st->n_absent, st->n_absent == 1 ? "" : "s",
+          st->n_absent == 1 ? "s" : "", st->arch->name, st->absent,
+          st->n_absent == 1 ? "it applies" : "they apply");
 }
 
 /* A name that is no syscall of the tables looked in: a constant used as a
@@ -1135,6 +1153,8 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
   rs->arch = st->arch;
   rs->default_action = st->have_default ? st->default_action : SF_RET_KILL_THREAD;
   rs->bad_arch_action = ctx->bad_arch_action;
+  rs->has_unknown = ctx->has_unknown;
+  rs->unknown_action = ctx->unknown_action;
   if (all.n == 0) {
     rs->sys = sf_alloc(ctx, sizeof *rs->sys);
     return rs->sys ? rs : NULL;
@@ -1287,6 +1307,7 @@ sf_ruleset *sf_resolve(sysfence_ctx *ctx, const ast_file *file) {
   }
   if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;
   warn_permissive_bad_arch(&st);
+  note_absent(&st);
   if (!st.have_default) st.default_action = SF_RET_KILL_THREAD;
   sf_ruleset *rs = build_ruleset(&st, main_policy);
   if (ctx->n_errors > errors_before || ctx->out_of_memory) return NULL;

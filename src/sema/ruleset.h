@@ -61,6 +61,10 @@ typedef struct sf_ruleset {
   const sf_arch *arch;
   uint32_t default_action;  /* DEFAULT, or KILL_THREAD when absent */
   uint32_t bad_arch_action; /* foreign arch and foreign ABI numbers */
+  int has_unknown;          /* numbers without rules that are no syscall of
+                               the arch's table (not -1, not foreign) get
+                               unknown_action instead of the default */
+  uint32_t unknown_action;
   sf_sysrules *sys;         /* sorted by nr, unique */
   size_t n_sys;
 } sf_ruleset;
