@@ -153,10 +153,16 @@ const sf_arch *sf_names_table(const sf_names *names, int64_t audit, uint32_t nr)
 }
 
 /* Is K, compared by OP, the boundary between two ABIs sharing AUDIT (x32's
- * numbers start at 0x40000000 on x86_64), not a syscall boundary? */
+ * numbers start at 0x40000000 on x86_64), not a syscall boundary?  Only
+ * where NAMES has both tables: with x32's alone it is x32's read, as the
+ * listings of x32 filters have always said. */
 static int is_abi_split(const sf_names *names, int64_t audit, uint16_t op,
                         uint32_t k) {
   if (op != BPF_JGE && op != BPF_JGT) return 0;
+  size_t sharing = 0;
+  for (size_t i = 0; i < names->n_tables; i++)
+    sharing += names->tables[i]->audit_arch == audit;
+  if (sharing < 2) return 0;
   uint64_t first = op == BPF_JGE ? k : (uint64_t)k + 1;
   for (size_t i = 0; i < names->n_tables; i++) {
     const sf_arch *t = names->tables[i];
