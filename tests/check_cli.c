@@ -1439,6 +1439,83 @@ START_TEST(cli_unknown_action) {
 }
 END_TEST
 
+/* The answer of `sysfence sim --arch ARCH BLOB CALL`, the action only. */
+static void expect_sim(const char *blob, const char *arch, const char *call,
+                       const char *want) {
+  tu_result r = sf(NULL, "sim", "--arch", arch, blob, "--", call, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 && r.out[strlen(want)] == ' ',
+                "%s on %s: %s (expected %s)", call, arch, r.out, want);
+  tu_result_free(&r);
+}
+
+/* Multiplexed calls and twins: a policy written with x86_64's names is
+ * not bypassed on i386 through socketcall/ipc or setuid32/mmap2/fcntl64. */
+START_TEST(cli_derived_rules) {
+  char *dir = tu_tmpdir();
+  char *blob = path_in(dir, "d.bpf");
+  /* A deny-list: socket's rule looks at an argument socketcall hides. */
+  tu_result r = sf("#define AF_VSOCK 40\n"
+                   "ERRNO(1) { socket { domain == AF_VSOCK } }\n"
+                   "KILL_PROCESS { setuid, semop }\n"
+                   "ERRNO(2) { mmap { (prot & 4) != 0 } }\n"
+                   "ERRNO(3) { fcntl { cmd == 8 } }\n"
+                   "ERRNO(4) { lseek { offset == 1 } }\n"
+                   "ALLOW { setgid32 }\n"
+                   "DEFAULT ALLOW\n", "compile", "--arch", "x86_64,i386", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.err, "socketcall(1, ...)") && strstr(r.err, "gets ERRNO(1)"),
+                "no socketcall warning: %s", r.err);
+  ck_assert_msg(strstr(r.err, "_llseek is lseek's twin") && strstr(r.err, "gets ERRNO(4)"),
+                "no _llseek warning: %s", r.err);
+  ck_assert_msg(strstr(r.err, "'mmap' on i386 has no argument 'prot'"), "%s", r.err);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:socket(40)", "ERRNO(1)");
+  expect_sim(blob, "i386", "i386:socket(2)", "ALLOW");
+  expect_sim(blob, "i386", "i386:socketcall(1)", "ERRNO(1)"); /* the most restrictive */
+  expect_sim(blob, "i386", "i386:socketcall(3)", "ALLOW");    /* connect: no rules */
+  expect_sim(blob, "i386", "i386:ipc(1)", "KILL_PROCESS");   /* semop */
+  expect_sim(blob, "i386", "i386:ipc(0x10001)", "KILL_PROCESS"); /* version bits */
+  expect_sim(blob, "i386", "i386:ipc(2)", "ALLOW");
+  expect_sim(blob, "i386", "i386:setuid32", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:setuid", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:mmap2(0, 4096, 7)", "ERRNO(2)"); /* prot carried */
+  expect_sim(blob, "i386", "i386:mmap2(0, 4096, 3)", "ALLOW");
+  expect_sim(blob, "i386", "i386:fcntl64(0, 8)", "ERRNO(3)");     /* cmd carried */
+  expect_sim(blob, "i386", "i386:fcntl64(0, 1)", "ALLOW");
+  expect_sim(blob, "i386", "i386:_llseek(0, 0, 0)", "ERRNO(4)");  /* no 'offset' */
+  expect_sim(blob, "i386", "i386:setgid32", "ALLOW");             /* its own rule */
+  /* i386's own mmap takes one pointer: the rule on prot cannot be checked
+   * there, so its most restrictive outcome applies. */
+  expect_sim(blob, "i386", "i386:mmap(0)", "ERRNO(2)");
+  expect_sim(blob, "x86_64", "setuid", "KILL_PROCESS");
+  expect_sim(blob, "x86_64", "socket(40)", "ERRNO(1)");
+  /* An allow-list: socketcall gets the default where socket's rule cannot
+   * be checked. */
+  r = sf("#define AF_INET 2\n"
+         "ALLOW { socket { domain == AF_INET }, socketcall, getuid }\n"
+         "DEFAULT KILL_PROCESS\n", "compile", "--arch", "x86_64,i386", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:socket(2)", "ALLOW");
+  expect_sim(blob, "i386", "i386:socketcall(1)", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:socketcall(3)", "ALLOW"); /* the policy allows socketcall */
+  expect_sim(blob, "i386", "i386:getuid32", "ALLOW");
+  /* The native ABI keeps its own names: a policy for i386 alone that
+   * names setuid does not reach setuid32 (both are i386 syscalls), but its
+   * socketcall is still guarded. */
+  r = sf("ERRNO(1) { setuid, socket }\nDEFAULT ALLOW\n", "compile", "--arch", "i386", "-",
+         "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:setuid32", "ALLOW");
+  expect_sim(blob, "i386", "i386:socketcall(1)", "ERRNO(1)");
+  free(blob);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(cli_write_failure) {
   char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "ok.policy", GOOD);
@@ -1468,6 +1545,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_bad_arch_permissive_warns);
   tcase_add_test(tc, cli_arch_lists);
   tcase_add_test(tc, cli_unknown_action);
+  tcase_add_test(tc, cli_derived_rules);
   tcase_add_test(tc, cli_defines);
   tcase_add_test(tc, cli_run_sysfence_pid);
   tcase_add_test(tc, cli_write_failure);

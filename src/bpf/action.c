@@ -49,6 +49,20 @@ const char *sf_action_str(uint32_t action, char *buf, size_t size) {
   return buf;
 }
 
+int sf_action_severity(uint32_t action) {
+  switch (action & SF_RET_ACTION_FULL) {
+  case SF_RET_KILL_PROCESS: return 7;
+  case SF_RET_KILL_THREAD: return 6;
+  case SF_RET_TRAP: return 5;
+  case SF_RET_ERRNO: return 4;
+  case SF_RET_USER_NOTIF: return 3;
+  case SF_RET_TRACE: return 2;
+  case SF_RET_LOG: return 1;
+  case SF_RET_ALLOW: return 0;
+  }
+  return 7; /* the kernel kills for an unknown action */
+}
+
 /* "(N)" after a name with data; N a number literal up to 65535. */
 static int parse_data(const char *p, uint32_t *data) {
   size_t n = strlen(p);

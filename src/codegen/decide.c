@@ -788,6 +788,26 @@ typedef struct vset {
   size_t nk;
 } vset;
 
+/* The argument V reads as a 16- or 32-bit word (*BITS): the argument
+ * itself, or its low 16 bits (arg & 0xffff: ipc's call number); NULL for
+ * anything else. */
+static const sf_val *word_of(const sf_val *v, int *bits) {
+  if (v->kind == VAL_ARG && (v->bits == 16 || v->bits == 32)) {
+    *bits = v->bits;
+    return v;
+  }
+  if (v->kind != VAL_AND) return NULL;
+  const sf_val *a = v->lhs, *m = v->rhs;
+  if (a->kind == VAL_CONST) {
+    a = v->rhs;
+    m = v->lhs;
+  }
+  if (a->kind != VAL_ARG || a->bits < 16 || m->kind != VAL_CONST || m->k != 0xffff)
+    return NULL;
+  *bits = 16;
+  return a;
+}
+
 /* Collect the constants of C if it only compares one word with constants. */
 static int vs_collect(const sf_cond *c, vset *vs) {
   switch (c->kind) {
@@ -805,14 +825,14 @@ static int vs_collect(const sf_cond *c, vset *vs) {
       a = c->rhs;
       k = c->lhs;
     }
-    if (c->width != 32 || a->kind != VAL_ARG || k->kind != VAL_CONST ||
-        (a->bits != 16 && a->bits != 32) || k->k > 0xffffffffu)
-      return 0;
+    int bits;
+    a = word_of(a, &bits);
+    if (c->width != 32 || !a || k->kind != VAL_CONST || k->k > 0xffffffffu) return 0;
     if (vs->arg < 0) {
       vs->arg = a->arg;
-      vs->bits = a->bits;
+      vs->bits = bits;
     }
-    if (a->arg != vs->arg || a->bits != vs->bits || vs->nk + 2 > 2 * VS_MAX_CONSTS)
+    if (a->arg != vs->arg || bits != vs->bits || vs->nk + 2 > 2 * VS_MAX_CONSTS)
       return 0;
     /* The function can only change at k and right after it. */
     vs->k[vs->nk++] = (uint32_t)k->k;
@@ -843,7 +863,7 @@ static int vs_holds(const sf_cond *c, const vset *vs, uint32_t v) {
   case COND_CMP: break;
   }
   uint32_t word = vs->bits == 16 ? v & 0xffffu : v;
-  int word_left = c->lhs->kind == VAL_ARG;
+  int word_left = c->lhs->kind != VAL_CONST;
   uint32_t l = word_left ? word : (uint32_t)c->lhs->k;
   uint32_t r = word_left ? (uint32_t)c->rhs->k : word;
   switch (c->op) {

@@ -439,6 +439,13 @@ static void gen_program(dispatch *dps, size_t n) {
                       SF_NO_LABEL, next);
     }
     gen_section(&dps[i], i + 1 < n);
+    /* Each section ends with the RETs it jumps to: one shared set at the
+     * end of a long program would be out of reach of 8-bit jump offsets,
+     * and every trampoline on the way costs each call an instruction. */
+    if (i + 1 < n) {
+      sf_cg_place_rets(cg);
+      cg->n_rets = 0;
+    }
   }
   cg->rs = dps[0].rs;
   sf_cg_place_rets(cg);

@@ -89,31 +89,15 @@ static const struct {
 
 /* ---- outcomes ------------------------------------------------------------ */
 
-/* How restrictive an action is: the kernel's precedence between filters
- * (kernel/seccomp.c, seccomp_run_filters keeps the lowest action). */
-static int severity(uint32_t action) {
-  switch (action & SF_RET_ACTION_FULL) {
-  case SF_RET_KILL_PROCESS: return 7;
-  case SF_RET_KILL_THREAD: return 6;
-  case SF_RET_TRAP: return 5;
-  case SF_RET_ERRNO: return 4;
-  case SF_RET_USER_NOTIF: return 3;
-  case SF_RET_TRACE: return 2;
-  case SF_RET_LOG: return 1;
-  case SF_RET_ALLOW: return 0;
-  }
-  return 7; /* the kernel kills for an unknown action */
-}
-
 /* The most restrictive action SYS's rules (and the default when they can
  * all fail) can give; *EXACT when that is the one action they give. */
 static uint32_t worst_outcome(const sf_ruleset *rs, const sf_sysrules *sys, int *exact) {
   *exact = sys->n_rules == 1 && !sys->rules[0].cond;
   uint32_t worst = sys->rules[0].action;
   for (size_t i = 1; i < sys->n_rules; i++)
-    if (severity(sys->rules[i].action) > severity(worst)) worst = sys->rules[i].action;
+    if (sf_action_severity(sys->rules[i].action) > sf_action_severity(worst)) worst = sys->rules[i].action;
   if (sys->rules[sys->n_rules - 1].cond &&
-      severity(rs->default_action) > severity(worst))
+      sf_action_severity(rs->default_action) > sf_action_severity(worst))
     worst = rs->default_action;
   return worst;
 }

@@ -55,6 +55,7 @@ struct item {
   uint32_t nr;
   uint32_t action;
   unsigned char skipped; /* the ON guard leaves out the target arch */
+  unsigned char uncarried; /* another target's argument: see build_ruleset */
   unsigned char dropped; /* condition always false, or a foreign number */
 };
 
@@ -83,6 +84,9 @@ typedef struct rstate {
   sf_loc default_loc;
   int quiet;               /* suppress warnings (rules skipped by ON) */
   sf_loc rule_loc;         /* the rule being resolved (for notes) */
+  const char *uncarried;   /* an argument of the native target's syscall
+                              that this target's lacks (i386's mmap has no
+                              'prot'): set by resolve_val */
   size_t n_absent;         /* rules naming syscalls this target lacks */
   sf_loc absent_loc;       /* the first of them */
   char absent[400];        /* their names, for one note */
@@ -99,6 +103,7 @@ typedef struct argtab {
   int bits[SF_MAX_ARGS];
   int n;
   const char *what; /* "'read'" or "SYSCALL[5]", for messages */
+  const char *sysname; /* the syscall's name, NULL for SYSCALL[n] */
 } argtab;
 
 static void warn(rstate *st, sf_loc loc, const char *fmt, ...) SF_PRINTF(3, 4);
@@ -401,6 +406,19 @@ static sf_val *arg_val(rstate *st, int arg, int bits) {
   return v;
 }
 
+/* In a target other than the native one: is NAME an argument of the same
+ * syscall on the native target (the policy was written for its layout)? */
+static int native_argument(rstate *st, const argtab *tab, const char *name) {
+  const sf_arch *native = st->ctx->arches[0];
+  if (!tab->sysname || !native || st->arch == native) return 0;
+  const sf_syscall *s = sf_syscall_by_name(native, tab->sysname);
+  for (int i = 0; s && i < s->nargs; i++)
+    if (strcmp(s->args[i].name, name) == 0 ||
+        (s->args[i].alias && strcmp(s->args[i].alias, name) == 0))
+      return 1;
+  return 0;
+}
+
 /* A literal or constant read at the comparison's width W (that of its
  * widest argument): a number that fits in W bits as is, or a negative
  * number that fits in W bits signed (sign-extended from bit W-1: -1 is
@@ -430,6 +448,11 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     constant *c = find_const(st, e->name);
     if (c) return new_const(st, at_width(st, cc, c->value, c->negative, e->loc));
     if (pid_constant_missing(st, e->name, e->loc)) {
+      cc->failed = 1;
+      return NULL;
+    }
+    if (native_argument(st, tab, e->name)) {
+      st->uncarried = e->name;
       cc->failed = 1;
       return NULL;
     }
@@ -819,6 +842,7 @@ static int resolve_filter(rstate *st, const ast_rule *r, const guard *g,
   argtab tab;
   int bad = build_args(st, r, t->table, t->sys, &tab) != 0;
   tab.what = t->what;
+  tab.sysname = t->sys ? t->sys->name : NULL;
   *cond = NULL;
   if (!bad && r->filter) {
     *cond = resolve_cond(st, r->filter, &tab);
@@ -851,14 +875,35 @@ static void settle_item(rstate *st, const ast_rule *r, const target_sys *t,
   }
 }
 
+/* A rule whose filter names an argument this target's syscall lacks (the
+ * native target's layout differs: i386's mmap takes one pointer): its
+ * syscall gets the most restrictive outcome of its rules here
+ * (build_ruleset), with a warning. */
+static item *uncarried_item(rstate *st, const ast_rule *r, const target_sys *t,
+                            uint32_t action) {
+  item *it = new_item(st);
+  if (!it) return NULL;
+  it->loc = r->loc;
+  it->name = t->sys->name;
+  it->nr = t->nr;
+  it->action = action;
+  it->uncarried = 1;
+  warn(st, r->filter->loc, "%s on %s has no argument '%s' (the rule is written for %s's): "
+       "%s gets the most restrictive outcome of its rules there", t->what, st->arch->name,
+       st->uncarried, st->ctx->arches[0]->name, t->what);
+  return it;
+}
+
 static item *resolve_rule(rstate *st, const ast_rule *r, uint32_t action) {
   guard g;
   target_sys t;
   const sf_cond *cond;
   st->rule_loc = r->name.loc.src ? r->name.loc : r->loc;
-  if (resolve_guard(st, r, &g) != 0 || resolve_target(st, r, &g, &t) != 0 ||
-      resolve_filter(st, r, &g, &t, &cond) != 0)
+  st->uncarried = NULL;
+  if (resolve_guard(st, r, &g) != 0 || resolve_target(st, r, &g, &t) != 0)
     return NULL;
+  if (resolve_filter(st, r, &g, &t, &cond) != 0)
+    return st->uncarried ? uncarried_item(st, r, &t, action) : NULL;
   item *it = new_item(st);
   if (!it) return NULL;
   const char *written = r->is_custom ? NULL : r->name.name;
@@ -1141,6 +1186,28 @@ static int locset_add(rstate *st, locset *s, sf_loc loc) {
   return 1;
 }
 
+/* A syscall one of whose rules could not be carried to this target
+ * (uncarried_item): one rule with the most restrictive action its rules
+ * (up to the first unconditional one) and, if they can all fail, the
+ * default can give.  S->rules has room for the one rule. */
+static void settle_uncarried(const sf_ruleset *rs, item *const *its, size_t n,
+                             sf_sysrules *s) {
+  int any = 0, stopped = 0;
+  uint32_t worst = SF_RET_ALLOW;
+  for (size_t k = 0; k < n && !stopped; k++) {
+    if (its[k]->dropped) continue;
+    any |= its[k]->uncarried;
+    if (sf_action_severity(its[k]->action) > sf_action_severity(worst))
+      worst = its[k]->action;
+    stopped = !its[k]->cond && !its[k]->uncarried;
+  }
+  if (!any) return;
+  if (!stopped && sf_action_severity(rs->default_action) > sf_action_severity(worst))
+    worst = rs->default_action;
+  s->rules[0] = (sf_rule){NULL, worst, its[0]->loc};
+  s->n_rules = 1;
+}
+
 static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
   sysfence_ctx *ctx = st->ctx;
   collect all = {0};
@@ -1199,6 +1266,7 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
       rule->loc = it->loc;
       if (!it->cond) stop = it;
     }
+    settle_uncarried(rs, ord + i, j - i, s);
     rules += s->n_rules;
     i = j;
   }
