@@ -39,4 +39,5 @@ const sf_command sf_cmd_disasm = {
     "checked seccomp_data.arch for on the way (i386's in an i386 section),\n"
     "else from -a's; without -a, the architecture of the filter's first\n"
     "AUDIT_ARCH comparison, or the host's.",
-    "ahV", "byte order and syscall names where no arch is checked", 1, 0, 0, run_disasm, NULL, 0};
+    "ahV", "syscall names where the filter has not checked its architecture (default: "
+    "the architecture of its first AUDIT_ARCH check, else the host)", 1, 0, 0, run_disasm, NULL, 0};

@@ -75,5 +75,6 @@ const sf_command sf_cmd_sim = {
     "each CALL: the action, and the number of instructions executed.\n"
     "Without -a, the architecture is the one of the filter's first\n"
     "AUDIT_ARCH comparison (x86_64 for x86_64's value), or the host's.",
-    "aThV", "byte order, syscall names and the calls' AUDIT_ARCH", 1, 1, -1,
+    "aThV", "byte order, syscall names and the calls' AUDIT_ARCH (default: the "
+    "architecture of the filter's first AUDIT_ARCH check, else the host)", 1, 1, -1,
     run_sim, NULL, 0};

@@ -129,14 +129,17 @@ static void print_option(const sf_command *cmd, int i, FILE *out) {
            options[i].shortc ? ", " : "  ", options[i].name,
            options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
   const char *help = options[i].help;
-  char arch_help[160];
+  char arch_help[256];
   if (options[i].id == 'a') {
-    snprintf(arch_help, sizeof arch_help, "%s (default: the host, %s)",
-             cmd->arch_help ? cmd->arch_help
-                            : "target architecture, or a list of ABIs one kernel runs "
-                              "(x86_64,i386,x32; the native one first) for one filter "
-                              "that serves them all",
-             sysfence_host_arch() ? sysfence_host_arch() : "none");
+    const char *what = cmd->arch_help ? cmd->arch_help
+                                      : "target architecture, or a list of ABIs one kernel "
+                                        "runs (x86_64,i386,x32; the native one first) for "
+                                        "one filter that serves them all";
+    if (strstr(what, "(default"))
+      snprintf(arch_help, sizeof arch_help, "%s", what);
+    else
+      snprintf(arch_help, sizeof arch_help, "%s (default: the host, %s)", what,
+               sysfence_host_arch() ? sysfence_host_arch() : "none");
     help = arch_help;
   }
   print_wrapped(help, fprintf(out, "  %s", head), out);
