@@ -140,7 +140,7 @@ START_TEST(cli_help) {
                    "--bad-arch"}, {"--trace", "--blob", "--dry-run", NULL}},
       {"check", {"--arch", "--include", "--define", "--bad-arch", NULL},
        {"--output", "--format", "--optimize", "--name"}},
-      {"disasm", {"--arch", "first AUDIT_ARCH check", NULL}, {"--output", "--include", "--define", NULL}},
+      {"disasm", {"--arch", "AUDIT_ARCH check", NULL}, {"--output", "--include", "--define", NULL}},
       {"arches", {"--help", NULL}, {"--arch", "--output", NULL}},
       {"run", {"--dry-run", "--no-preflight", "--tsync", "--define", "SYSFENCE_PID", NULL},
        {"--output", "--format", NULL}},
