@@ -1516,6 +1516,40 @@ START_TEST(cli_derived_rules) {
 }
 END_TEST
 
+/* Policies written for x86_64 compile for x86_64,i386,x32 and for
+ * aarch64,arm as they are: syscalls a target lacks are notes, and ones no
+ * target has are left out with a note; a name no architecture has stays
+ * an error. */
+START_TEST(cli_policies_for_target_lists) {
+  const char *pols[] = {"docker-default", "no-network", "network-client", "no-exec",
+                        "python-sandbox", "stdio-only"};
+  const char *lists[] = {"x86_64,i386,x32", "aarch64,arm"};
+  for (size_t i = 0; i < sizeof pols / sizeof pols[0]; i++)
+    for (size_t l = 0; l < 2; l++) {
+      char path[512];
+      snprintf(path, sizeof path, "%s/policies/%s.policy", SRCDIR, pols[i]);
+      tu_result r = sf(NULL, "compile", "--arch", lists[l], "-I", SRCDIR "/policies", path,
+                       "-o", "/dev/null", NULL);
+      EXPECT_EXIT(r, 0);
+      tu_result_free(&r);
+    }
+  if (tu_have_corpus()) {
+    tu_result r = sf(NULL, "compile", "--arch", "aarch64,arm",
+                     SHARED_DIR "/corpus/docker-default.kafel", "-o", "/dev/null", NULL);
+    EXPECT_EXIT(r, 0);
+    ck_assert_msg(strstr(r.err, "none of the targets has (alarm"), "%s", r.err);
+    tu_result_free(&r);
+  } else {
+    tu_skip("cli_policies_for_target_lists (docker-default.kafel)", "%s", TU_NO_CORPUS);
+  }
+  tu_result r = sf("ALLOW { alarm, nosuchcall }\n", "check", "--arch", "aarch64,arm", "-", NULL);
+  EXPECT_EXIT(r, 1);
+  ck_assert_msg(strstr(r.err, "unknown syscall 'nosuchcall'") && !strstr(r.err, "'alarm' for"),
+                "%s", r.err);
+  tu_result_free(&r);
+}
+END_TEST
+
 START_TEST(cli_write_failure) {
   char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "ok.policy", GOOD);
@@ -1546,6 +1580,7 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_arch_lists);
   tcase_add_test(tc, cli_unknown_action);
   tcase_add_test(tc, cli_derived_rules);
+  tcase_add_test(tc, cli_policies_for_target_lists);
   tcase_add_test(tc, cli_defines);
   tcase_add_test(tc, cli_run_sysfence_pid);
   tcase_add_test(tc, cli_write_failure);

@@ -90,6 +90,9 @@ typedef struct rstate {
   size_t n_absent;         /* rules naming syscalls this target lacks */
   sf_loc absent_loc;       /* the first of them */
   char absent[400];        /* their names, for one note */
+  size_t n_nowhere;        /* rules naming syscalls no target has */
+  sf_loc nowhere_loc;
+  char nowhere[400];
   unsigned gen;
   sf_val *arg_vals[SF_MAX_ARGS][65]; /* [arg][bits] */
   sf_val *small_consts[SMALL_CONSTS];
@@ -748,6 +751,38 @@ static int resolve_custom_number(rstate *st, const ast_rule *r, target_sys *t) {
   return 0;
 }
 
+/* Add NAME to the list LIST (for one note), counting it in *N. */
+static void list_name(char *list, size_t size, size_t *n, const char *name) {
+  (*n)++;
+  size_t used = strlen(list);
+  if (used + strlen(name) + 3 < size)
+    snprintf(list + used, size - used, "%s%s", used ? ", " : "", name);
+  else if (!strstr(list, "..."))
+    snprintf(list + used, size - used, ", ...");
+}
+
+/* In a filter for several targets, a syscall of some other architecture
+ * that none of the targets has (alarm for aarch64,arm): the rule is left
+ * out, with one note in the native target's pass (a policy written for
+ * x86_64 then compiles for aarch64,arm as it is).  A name no architecture
+ * has stays an error (a typo, with its did-you-mean). */
+static int no_target_has(rstate *st, const char *name) {
+  sysfence_ctx *ctx = st->ctx;
+  for (size_t i = 0; i < ctx->n_arches; i++)
+    if (sf_syscall_by_name(ctx->arches[i], name)) return 0;
+  size_t n;
+  const sf_arch *const *all = sf_arch_all(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (!sf_syscall_by_name(all[i], name)) continue;
+    if (st->arch == ctx->arches[0]) {
+      if (st->n_nowhere == 0) st->nowhere_loc = st->rule_loc;
+      list_name(st->nowhere, sizeof st->nowhere, &st->n_nowhere, name);
+    }
+    return 1;
+  }
+  return 0;
+}
+
 /* In a filter for several architectures, a syscall some targets lack
  * (socketcall on x86_64, arch_prctl on i386) applies to those that have
  * it: a note for the others, an error only where no target has it.
@@ -755,17 +790,13 @@ static int resolve_custom_number(rstate *st, const ast_rule *r, target_sys *t) {
 static int absent_here(rstate *st, const guard *g, const char *name) {
   sysfence_ctx *ctx = st->ctx;
   if (!g->applies || ctx->n_arches < 2) return 0;
+  if (no_target_has(st, name)) return 1;
   for (size_t i = 0; i < ctx->n_arches; i++) {
     if (ctx->arches[i] == st->arch || !sf_syscall_by_name(ctx->arches[i], name))
       continue;
     /* Collected for one note at the end of this target's resolution. */
     if (st->n_absent == 0) st->absent_loc = st->rule_loc;
-    st->n_absent++;
-    size_t used = strlen(st->absent);
-    if (used + strlen(name) + 3 < sizeof st->absent)
-      snprintf(st->absent + used, sizeof st->absent - used, "%s%s", used ? ", " : "", name);
-    else if (!strstr(st->absent, "..."))
-      snprintf(st->absent + used, sizeof st->absent - used, ", ...");
+    list_name(st->absent, sizeof st->absent, &st->n_absent, name);
     return 1;
   }
   return 0;
@@ -773,6 +804,12 @@ static int absent_here(rstate *st, const guard *g, const char *name) {
 
 /* The note about the syscalls this target lacks (absent_here). */
 static void note_absent(rstate *st) {
+  if (st->n_nowhere) {
+    st->ctx->dropping_notes = 0;
+    sf_note(st->ctx, st->nowhere_loc, "%zu rule%s name%s syscalls that none of the "
+            "targets has (%s): left out", st->n_nowhere, st->n_nowhere == 1 ? "" : "s",
+            st->n_nowhere == 1 ? "s" : "", st->nowhere);
+  }
   if (!st->n_absent) return;
   st->ctx->dropping_notes = 0; /* a note of its own, not of the last warning */
   sf_note(st->ctx, st->absent_loc, "%zu rule%s name%s syscalls that %s lacks (%s): %s "
