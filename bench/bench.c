@@ -245,7 +245,7 @@ typedef struct progs {
 
 static void ls_row(const config *cfg, json_object *doc, const profile *p,
                    const csv_table *csv, int memfd, int opt, row *r, progs *keep) {
-  oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt};
+  oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL};
   oci_report rep;
   struct sock_filter *prog;
   size_t len;
@@ -358,7 +358,7 @@ static int oci_section(const config *cfg, progs *out, int print) {
                       p->caps_name, p->kafel);
     if (!print) {
       for (int opt = 1; opt <= 2; opt++) {
-        oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt};
+        oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL};
         oci_report rep;
         char why[160];
         if (oci_compile(doc, &o, &csv, memfd, &out[i].ls[opt], &out[i].ls_len[opt], &rep,
@@ -380,6 +380,89 @@ static int oci_section(const config *cfg, progs *out, int print) {
   close(memfd);
   csv_free(&csv);
   return 0;
+}
+
+/* ---- three architectures --------------------------------------------------- */
+
+/* Path statistics of PROG for the ABI ARCH (one section of a program for
+ * several). */
+static void abi_stats(const struct sock_filter *prog, size_t len, const char *arch,
+                      double *mean, size_t *worst, size_t *cached) {
+  sf_stats st;
+  *mean = NAN;
+  *worst = *cached = 0;
+  if (sf_stats_compute(prog, len, sf_arch_by_name(arch), &st) != 0) return;
+  *mean = st.mean_steps;
+  *worst = st.worst_steps;
+  *cached = st.n_cached;
+  sf_stats_free(&st);
+}
+
+static void multi_row(const char *who, const struct sock_filter *prog, size_t len,
+                      double us) {
+  double m64, m32, mx;
+  size_t w64, w32, wx, c64, c32, cx;
+  abi_stats(prog, len, "x86_64", &m64, &w64, &c64);
+  abi_stats(prog, len, "i386", &m32, &w32, &c32);
+  abi_stats(prog, len, "x32", &mx, &wx, &cx);
+  printf("%-22s %6zu %7.2f %6zu %7zu %7.2f %6zu %7zu %7.2f %6zu %8.1fus\n", who, len, m64,
+         w64, c64, m32, w32, c32, mx, wx, us);
+}
+
+/* Docker's default profile for x86_64 + i386 + x32 (what runc installs on
+ * amd64): sysfence compiles corpus/docker-default.kafel (the same rules)
+ * with --arch x86_64,i386,x32; libseccomp builds default.json with
+ * seccomp_arch_add(x86, x32) as runc does. */
+static void multi_section(const config *cfg) {
+  static const char *const subs[] = {"x86", "x32", NULL};
+  char path[4096];
+  printf("== Docker's default profile for x86_64,i386,x32 ==\n\n"
+         "mean/worst: instructions per call over each ABI's syscalls (zero\n"
+         "arguments; worst over argument probes); cached: allowed by the kernel's\n"
+         "action cache (native bitmap for x86_64, compat for i386).\n\n");
+  printf("%-22s %6s %7s %6s %7s %7s %6s %7s %7s %6s %10s\n", "compiler", "insns",
+         "x64mean", "worst", "cached", "i386mn", "worst", "cached", "x32mean", "worst",
+         "compile");
+  path_join(path, sizeof path, cfg->shared, "corpus/docker-default.kafel");
+  char *text = read_file(path);
+  if (text) {
+    sysfence_ctx *c = sysfence_new();
+    struct sock_fprog p = {0};
+    double t0 = now_us();
+    int ok = c && sysfence_set_arches(c, "x86_64,i386,x32", NULL, 0) == 0 &&
+             sysfence_set_input_string(c, path, text) == 0 &&
+             sysfence_compile(c, &p) == SYSFENCE_OK;
+    double us = now_us() - t0;
+    if (ok) multi_row("sysfence -O1", p.filter, p.len, us);
+    else printf("sysfence: %s\n", c ? sysfence_diag_text(c) : "out of memory");
+    free(p.filter);
+    sysfence_free(c);
+    free(text);
+  }
+  path_join(path, sizeof path, cfg->shared, "data/syscalls.csv");
+  csv_table csv;
+  if (csv_load(path, "x86_64", &csv) != 0) return;
+  int memfd = memfd_create("sysfence-bench", MFD_CLOEXEC);
+  path_join(path, sizeof path, cfg->shared, "corpus/oci/moby-profiles/default.json");
+  json_object *doc = memfd >= 0 ? json_object_from_file(path) : NULL;
+  for (int opt = 1; doc && opt <= 2; opt++) {
+    oci_opts o = {"amd64", profiles[0].caps, profiles[0].n_caps, 6, 1, NULL, opt, subs};
+    oci_report rep;
+    struct sock_filter *prog;
+    size_t len;
+    char why[160], who[32];
+    double t0 = now_us();
+    int rc = oci_compile(doc, &o, &csv, memfd, &prog, &len, &rep, why, sizeof why);
+    double us = now_us() - t0;
+    snprintf(who, sizeof who, "libseccomp -O%d", opt);
+    if (rc == 0) multi_row(who, prog, len, us);
+    else printf("%-22s %s\n", who, why);
+    if (rc == 0) free(prog);
+  }
+  if (doc) json_object_put(doc);
+  if (memfd >= 0) close(memfd);
+  csv_free(&csv);
+  printf("\n");
 }
 
 /* ---- Kafel-only policies --------------------------------------------------- */
@@ -890,6 +973,7 @@ int main(int argc, char **argv) {
            "personality(0x1_ffffffff), which the kernel runs as\npersonality(0xffffffff), "
            "where libseccomp returns EPERM).\n\n");
     kafel_section(&cfg);
+    multi_section(&cfg);
   }
   if (all || !strcmp(cfg.only, "live")) {
     if (!docker[0].sf.filter && oci_section(&cfg, docker, 0) != 0) return 1;

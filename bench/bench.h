@@ -20,6 +20,9 @@ typedef struct oci_opts {
   const char *syscalls_csv;    /* shared/data/syscalls.csv: numbers of names
                                   this libseccomp does not know */
   int opt_level;               /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 or 2 */
+  const char *const *sub_arches; /* added with seccomp_arch_add (runc's
+                                  archMap: "x86", "x32" for amd64); NULL-ended,
+                                  or NULL for the native one alone */
 } oci_opts;
 
 /* What the build did, for the notes under the table. */

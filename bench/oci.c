@@ -302,6 +302,15 @@ int oci_compile(json_object *profile, const oci_opts *o, const csv_table *csv,
     snprintf(why, why_size, "seccomp_init failed");
     return -1;
   }
+  /* runc adds the profile's sub-architectures to the native one. */
+  for (size_t i = 0; o->sub_arches && o->sub_arches[i]; i++) {
+    uint32_t token = seccomp_arch_resolve_name(o->sub_arches[i]);
+    int arc = token ? seccomp_arch_add(ctx, token) : -EINVAL;
+    if (arc != 0 && arc != -EEXIST) {
+      snprintf(why, why_size, "seccomp_arch_add(%s): %s", o->sub_arches[i], strerror(-arc));
+      goto out;
+    }
+  }
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
   if (o->opt_level != 1 &&
       seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)o->opt_level) != 0) {
