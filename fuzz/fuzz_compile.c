@@ -2,8 +2,9 @@
  * parse -> resolve -> codegen -> validate -> simulate -> emit.
  *
  * LLVMFuzzerTestOneInput compiles the input as a policy through the public
- * API for two architectures (the host, and a big-endian one picked by the
- * input's length: mips, 32-bit, or s390x, 64-bit), with include paths
+ * API for three targets (the host; a big-endian one picked by the input's
+ * length: mips, 32-bit, or s390x, 64-bit; and a list of ABIs one kernel
+ * runs, for one multi-architecture filter), with include paths
  * pointing to seed folders.  On success it re-validates the program, runs
  * the simulator on a few seccomp_data records and writes all three output
  * formats to a memory stream; on failure it checks that the compiler said
@@ -146,7 +147,12 @@ static void run_one(const uint8_t *data, size_t size, const char *arch) {
     CHECK(prog.filter != NULL && prog.len >= 1 && prog.len <= 4096);
     char why[256];
     CHECK(sysfence_validate(&prog, why, sizeof why) == 0);
-    simulate(&prog, arch, data, size);
+    /* Each target of a list ("x86_64,i386,x32"): its own section. */
+    char names[64];
+    snprintf(names, sizeof names, "%s", arch);
+    char *save = NULL;
+    for (char *a = strtok_r(names, ",", &save); a; a = strtok_r(NULL, ",", &save))
+      simulate(&prog, a, data, size);
     emit_all(ctx, &prog);
     free(prog.filter);
     /* A policy that compiles also passes the front end alone. */
@@ -162,6 +168,10 @@ static void run_one(const uint8_t *data, size_t size, const char *arch) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   run_one(data, size, sysfence_host_arch());
   run_one(data, size, size % 2 ? "mips" : "s390x");
+  /* One filter for several ABIs of one kernel. */
+  static const char *const lists[] = {"x86_64,i386,x32", "aarch64,arm",
+                                      "mips64,mips,mips64n32"};
+  run_one(data, size, lists[size % 3]);
   return 0;
 }
 
