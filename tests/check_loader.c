@@ -991,7 +991,8 @@ START_TEST(readme_quick_start) {
 END_TEST
 
 /* CI (.ci/run) runs the README's test command, the second Quick start
- * line, as it is written there. */
+ * line, as it is written there (a line of its own; the longer targets an
+ * issue asks CI to run come after it). */
 START_TEST(readme_ci_command) {
   char *readme = quick_start_line(1);
   ck_assert_msg(readme != NULL, "README: no second Quick start line");
@@ -1000,14 +1001,13 @@ START_TEST(readme_ci_command) {
                 readme);
   char *ci = tu_read(SRCDIR "/.ci/run", NULL);
   ck_assert_ptr_nonnull(ci);
-  /* its last line */
-  size_t n = strlen(ci);
-  while (n > 0 && ci[n - 1] == '\n') ci[--n] = '\0';
-  char *last = strrchr(ci, '\n');
-  last = last ? last + 1 : ci;
-  ck_assert_msg(strcmp(last, readme) == 0,
-                "the README's test command and .ci/run's differ:\n%s\n%s", readme,
-                last);
+  /* one of its lines, whole */
+  int found = 0;
+  for (char *line = strtok(ci, "\n"); line && !found; line = strtok(NULL, "\n"))
+    found = strcmp(line, readme) == 0;
+  ck_assert_msg(found, "no line of .ci/run is the README's test command:\n%s", readme);
+  free(ci);
+  ci = tu_read(SRCDIR "/.ci/run", NULL);
   ck_assert_msg(strstr(ci, "\nexport SYSFENCE_REQUIRE_ALL=1\n") != NULL,
                 ".ci/run does not require every check to run");
   free(ci);
