@@ -151,17 +151,11 @@ static size_t blob_arches(const struct sock_filter *prog, size_t n,
 static int decode_blob(const unsigned char *raw, size_t len, const sf_arch **arch,
                        int infer, struct sock_filter **prog, size_t *n,
                        char *why, size_t why_size) {
-  int be = (*arch)->big_endian;
-  for (int i = 0; infer && i < 2; i++, be = !be) {
-    char ignored[256];
-    if (sf_blob_load(raw, len, be, prog, n, ignored, sizeof ignored) != 0) continue;
-    const sf_arch *a = sf_cli_infer_arch(*prog, *n);
-    if (a && a->big_endian == be) {
-      *arch = a;
-      return 0;
-    }
-    free(*prog);
-    *prog = NULL;
+  const sf_arch *found =
+      infer ? sf_cli_decode_inferred(raw, len, (*arch)->big_endian, 1, prog, n) : NULL;
+  if (found) {
+    *arch = found;
+    return 0;
   }
   return sf_blob_load(raw, len, (*arch)->big_endian, prog, n, why, why_size);
 }

@@ -398,16 +398,15 @@ const sf_arch *sf_cli_infer_arch(const struct sock_filter *prog, size_t n) {
   return NULL;
 }
 
-/* Without -a: the filter in RAW decoded in the byte order of the
- * architecture it checks first, tried in the host's order, then the other;
- * NULL (nothing decoded) if neither finds one of that order. */
-static const sf_arch *decode_inferred(const unsigned char *raw, size_t len,
-                                      int host_be, struct sock_filter **prog,
-                                      size_t *n) {
+const sf_arch *sf_cli_decode_inferred(const unsigned char *raw, size_t len,
+                                      int first_be, int validate,
+                                      struct sock_filter **prog, size_t *n) {
   for (int i = 0; i < 2; i++) {
-    int be = i == 0 ? host_be : !host_be;
+    int be = i == 0 ? first_be : !first_be;
     char why[256];
-    if (sf_bpf_from_blob(raw, len, be, prog, n, why, sizeof why) != 0) continue;
+    int rc = validate ? sf_blob_load(raw, len, be, prog, n, why, sizeof why)
+                      : sf_bpf_from_blob(raw, len, be, prog, n, why, sizeof why);
+    if (rc != 0) continue;
     const sf_arch *a = sf_cli_infer_arch(*prog, *n);
     if (a && a->big_endian == be) return a;
     free(*prog);
@@ -423,8 +422,8 @@ int sf_cli_load_blob(const char *path, const sf_arch **arch, int infer,
   size_t len;
   int rc = sf_cli_read(path, SF_BLOB_READ_MAX, &raw, &len);
   if (rc >= 0) return rc;
-  const sf_arch *found = infer ? decode_inferred(raw, len, (*arch)->big_endian, prog, n)
-                               : NULL;
+  const sf_arch *found =
+      infer ? sf_cli_decode_inferred(raw, len, (*arch)->big_endian, 0, prog, n) : NULL;
   int bad = 0;
   if (found)
     *arch = found;

@@ -100,6 +100,13 @@ const sf_arch *sf_cli_arch_of_audit(uint32_t audit);
  * seccomp_data.arch with (`jeq #K` after `ld [4]`) that has a table, or
  * NULL. */
 const sf_arch *sf_cli_infer_arch(const struct sock_filter *prog, size_t n);
+/* RAW decoded (and, with VALIDATE, checked) in the byte order of the
+ * architecture it checks first: tried in FIRST_BE's order, then the other.
+ * That architecture, with *PROG malloc()ed; NULL (nothing kept) if neither
+ * order gives a program that checks an architecture of that order. */
+const sf_arch *sf_cli_decode_inferred(const unsigned char *raw, size_t len,
+                                      int first_be, int validate,
+                                      struct sock_filter **prog, size_t *n);
 
 /* Set --bad-arch (may be NULL) and the -I folders.  Returns 0, or -1 with
  * a message for the user in WHY. */
