@@ -1490,6 +1490,14 @@ START_TEST(cli_derived_rules) {
   expect_sim(blob, "i386", "i386:mmap(0)", "ERRNO(2)");
   expect_sim(blob, "x86_64", "setuid", "KILL_PROCESS");
   expect_sim(blob, "x86_64", "socket(40)", "ERRNO(1)");
+  /* Every rule of such a syscall counts, and none shadows the next. */
+  r = sf("ERRNO(2) { mmap { (prot & 4) != 0 } }\nKILL_PROCESS { mmap { flags == 1 } }\n"
+         "DEFAULT ALLOW\n", "compile", "--arch", "x86_64,i386", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(!strstr(r.err, "can never match"), "%s", r.err);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:mmap(0)", "KILL_PROCESS");
+  expect_sim(blob, "x86_64", "mmap(0, 0, 4)", "ERRNO(2)");
   /* An allow-list: socketcall gets the default where socket's rule cannot
    * be checked. */
   r = sf("#define AF_INET 2\n"

@@ -63,6 +63,10 @@ int sf_action_severity(uint32_t action) {
   return 7; /* the kernel kills for an unknown action */
 }
 
+uint32_t sf_action_stricter(uint32_t a, uint32_t b) {
+  return sf_action_severity(b) > sf_action_severity(a) ? b : a;
+}
+
 /* "(N)" after a name with data; N a number literal up to 65535. */
 static int parse_data(const char *p, uint32_t *data) {
   size_t n = strlen(p);

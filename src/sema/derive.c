@@ -94,11 +94,8 @@ static const struct {
 static uint32_t worst_outcome(const sf_ruleset *rs, const sf_sysrules *sys, int *exact) {
   *exact = sys->n_rules == 1 && !sys->rules[0].cond;
   uint32_t worst = sys->rules[0].action;
-  for (size_t i = 1; i < sys->n_rules; i++)
-    if (sf_action_severity(sys->rules[i].action) > sf_action_severity(worst)) worst = sys->rules[i].action;
-  if (sys->rules[sys->n_rules - 1].cond &&
-      sf_action_severity(rs->default_action) > sf_action_severity(worst))
-    worst = rs->default_action;
+  for (size_t i = 1; i < sys->n_rules; i++) worst = sf_action_stricter(worst, sys->rules[i].action);
+  if (sys->rules[sys->n_rules - 1].cond) worst = sf_action_stricter(worst, rs->default_action);
   return worst;
 }
 
@@ -232,16 +229,6 @@ static int derive_multiplexer(sysfence_ctx *ctx, const sf_ruleset *const *all, s
 
 /* ---- twins --------------------------------------------------------------- */
 
-static int fits32(const sf_val *v) {
-  switch (v->kind) {
-  case VAL_CONST: return v->k <= 0xffffffffu;
-  case VAL_ARG: return v->bits <= 32;
-  case VAL_AND: return fits32(v->lhs) || fits32(v->rhs);
-  case VAL_OR: return fits32(v->lhs) && fits32(v->rhs);
-  }
-  return 0;
-}
-
 /* V with FROM's arguments replaced by TO's of the same name and TO's
  * width; NULL if an argument has no namesake (or out of memory). */
 static const sf_val *remap_val(sysfence_ctx *ctx, const sf_val *v, const sf_syscall *from,
@@ -274,7 +261,8 @@ static const sf_cond *remap_cond(sysfence_ctx *ctx, const sf_cond *c,
     d->lhs = (sf_val *)remap_val(ctx, c->lhs, from, to);
     d->rhs = (sf_val *)remap_val(ctx, c->rhs, from, to);
     if (!d->lhs || !d->rhs) return NULL;
-    d->width = fits32(d->lhs) && fits32(d->rhs) ? 32 : 64;
+    /* The width rule of resolve_cmp, on the twin's argument widths. */
+    d->width = sf_val_max(d->lhs) <= 0xffffffffu && sf_val_max(d->rhs) <= 0xffffffffu ? 32 : 64;
   } else if (c->kind != COND_TRUE && c->kind != COND_FALSE) {
     d->a = (sf_cond *)remap_cond(ctx, c->a, from, to);
     d->b = c->b ? (sf_cond *)remap_cond(ctx, c->b, from, to) : NULL;

@@ -324,15 +324,15 @@ static uint64_t smear(uint64_t v) {
 }
 
 /* An upper bound of a value. */
-static uint64_t val_max(const sf_val *v) {
+uint64_t sf_val_max(const sf_val *v) {
   switch (v->kind) {
   case VAL_CONST: return v->k;
   case VAL_ARG: return mask_bits(v->bits);
   case VAL_AND: {
-    uint64_t l = val_max(v->lhs), r = val_max(v->rhs);
+    uint64_t l = sf_val_max(v->lhs), r = sf_val_max(v->rhs);
     return l < r ? l : r;
   }
-  case VAL_OR: return smear(val_max(v->lhs)) | smear(val_max(v->rhs));
+  case VAL_OR: return smear(sf_val_max(v->lhs)) | smear(sf_val_max(v->rhs));
   }
   return ~(uint64_t)0;
 }
@@ -572,9 +572,9 @@ static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
   if (l->kind == VAL_CONST && r->kind == VAL_CONST)
     v = fold_consts(op, l->k, r->k);
   else if (r->kind == VAL_CONST)
-    v = fold_bound(op, val_max(l), r->k);
+    v = fold_bound(op, sf_val_max(l), r->k);
   else if (l->kind == VAL_CONST)
-    v = fold_bound(mirror(op), val_max(r), l->k);
+    v = fold_bound(mirror(op), sf_val_max(r), l->k);
   else if (val_same(l, r))
     v = op == CMP_EQ || op == CMP_LE || op == CMP_GE;
   if (v >= 0) return new_cond(st, v ? COND_TRUE : COND_FALSE);
@@ -583,7 +583,7 @@ static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
   c->op = op;
   c->lhs = l;
   c->rhs = r;
-  c->width = val_max(l) <= 0xffffffffu && val_max(r) <= 0xffffffffu ? 32 : 64;
+  c->width = sf_val_max(l) <= 0xffffffffu && sf_val_max(r) <= 0xffffffffu ? 32 : 64;
   return c;
 }
 
@@ -1234,13 +1234,11 @@ static void settle_uncarried(const sf_ruleset *rs, item *const *its, size_t n,
   for (size_t k = 0; k < n && !stopped; k++) {
     if (its[k]->dropped) continue;
     any |= its[k]->uncarried;
-    if (sf_action_severity(its[k]->action) > sf_action_severity(worst))
-      worst = its[k]->action;
+    worst = sf_action_stricter(worst, its[k]->action);
     stopped = !its[k]->cond && !its[k]->uncarried;
   }
   if (!any) return;
-  if (!stopped && sf_action_severity(rs->default_action) > sf_action_severity(worst))
-    worst = rs->default_action;
+  if (!stopped) worst = sf_action_stricter(worst, rs->default_action);
   s->rules[0] = (sf_rule){NULL, worst, its[0]->loc};
   s->n_rules = 1;
 }
@@ -1301,7 +1299,7 @@ static sf_ruleset *build_ruleset(rstate *st, policy *main_policy) {
       rule->cond = it->cond;
       rule->action = it->action;
       rule->loc = it->loc;
-      if (!it->cond) stop = it;
+      if (!it->cond && !it->uncarried) stop = it; /* see settle_uncarried */
     }
     settle_uncarried(rs, ord + i, j - i, s);
     rules += s->n_rules;

@@ -28,6 +28,11 @@ typedef struct sf_val {
   struct sf_val *lhs, *rhs;
 } sf_val;
 
+/* An upper bound of V's value (an argument's by its width, AND by the
+ * smaller side, OR by the bits either side can set): a comparison is
+ * made on 32 bits when both sides' bounds fit (sf_cond.width). */
+uint64_t sf_val_max(const sf_val *v);
+
 /* ---- conditions ----------------------------------------------------- */
 
 typedef enum { COND_TRUE, COND_FALSE, COND_CMP, COND_AND, COND_OR, COND_NOT } cond_kind;
