@@ -1310,6 +1310,16 @@ START_TEST(cli_run_sysfence_pid) {
 }
 END_TEST
 
+/* The answer of `sysfence sim --arch ARCH BLOB CALL`, the action only. */
+static void expect_sim(const char *blob, const char *arch, const char *call,
+                       const char *want) {
+  tu_result r = sf(NULL, "sim", "--arch", arch, blob, "--", call, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 && r.out[strlen(want)] == ' ',
+                "%s on %s: %s (expected %s)", call, arch, r.out, want);
+  tu_result_free(&r);
+}
+
 /* --arch LIST: one filter for ABIs one kernel runs together. */
 START_TEST(cli_arch_lists) {
   /* Refused: unknown, repeated, no kernel runs both, a list for a blob command. */
@@ -1352,13 +1362,8 @@ START_TEST(cli_arch_lists) {
                             {"x86_64", "5", "ERRNO(1)"},   {"x86_64", "read", "ALLOW"},
                             {"x86_64", "x32:read", "ALLOW"}, {"x86_64", "x32:write", "ERRNO(1)"},
                             {"x86_64", "aarch64:read", "KILL_PROCESS"}};
-  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
-    r = sf(NULL, "sim", "--arch", calls[i][0], blob, calls[i][1], NULL);
-    EXPECT_EXIT(r, 0);
-    ck_assert_msg(strncmp(r.out, calls[i][2], strlen(calls[i][2])) == 0, "%s: %s",
-                  calls[i][1], r.out);
-    tu_result_free(&r);
-  }
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    expect_sim(blob, calls[i][0], calls[i][1], calls[i][2]);
   /* arches says which ABIs run together. */
   r = sf(NULL, "arches", NULL);
   EXPECT_EXIT(r, 0);
@@ -1438,16 +1443,6 @@ START_TEST(cli_unknown_action) {
   free(dir);
 }
 END_TEST
-
-/* The answer of `sysfence sim --arch ARCH BLOB CALL`, the action only. */
-static void expect_sim(const char *blob, const char *arch, const char *call,
-                       const char *want) {
-  tu_result r = sf(NULL, "sim", "--arch", arch, blob, "--", call, NULL);
-  EXPECT_EXIT(r, 0);
-  ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 && r.out[strlen(want)] == ' ',
-                "%s on %s: %s (expected %s)", call, arch, r.out, want);
-  tu_result_free(&r);
-}
 
 /* Multiplexed calls and twins: a policy written with x86_64's names is
  * not bypassed on i386 through socketcall/ipc or setuid32/mmap2/fcntl64. */
