@@ -108,7 +108,9 @@ uint32_t sf_arg_hi_offset(const sf_arch *arch, int arg) {
  * x86_64 with CONFIG_IA32_EMULATION and CONFIG_X86_X32_ABI; arm64 with
  * CONFIG_COMPAT (AArch32, little endian); mips64 with CONFIG_MIPS32_O32
  * and CONFIG_MIPS32_N32, in either byte order; powerpc64 (big endian)
- * with CONFIG_COMPAT; parisc64 and s390x with CONFIG_COMPAT.  Every other
+ * with CONFIG_COMPAT; parisc64 and s390x with CONFIG_COMPAT (s390's, the
+ * 31-bit ABI, until Linux 6.18: commit 8e0b986c59c6 "s390: Remove compat
+ * support" took it out in 6.19; Debian 12's 6.1 still has it).  Every other
  * ABI runs alone. */
 static const char *const kernel_families[][3] = {
     {"x86_64", "i386", "x32"},   {"aarch64", "arm", NULL},

@@ -1327,7 +1327,7 @@ static const char *other_abis(const sf_arch *arch) {
       {"ppc64", "ppc (32-bit programs)"},
       {"ppc64le", "ppc (32-bit programs)"},
       {"parisc64", "parisc (32-bit programs)"},
-      {"s390x", "s390 (31-bit programs)"},
+      {"s390x", "s390 (31-bit programs, kernels before 6.19)"},
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(tab[i].arch, arch->name) == 0) return tab[i].others;
