@@ -18,10 +18,14 @@
 #include "codegen/decide.h"
 #include "base/diag.h"
 #include "codegen/search.h"
+#include "codegen/window.h"
 
-/* What a range of syscall numbers does. */
+/* What a range of syscall numbers does: RET `action`, run block `block`,
+ * or (T_ZONE) the section's search over x32's numbers (see carve_zone). */
+enum { T_RET, T_BLOCK, T_ZONE };
+
 typedef struct target {
-  int is_block;    /* 1: run block `block`, 0: RET `action` */
+  int kind;
   uint32_t action;
   size_t block;
 } target;
@@ -48,11 +52,17 @@ typedef struct dispatch {
   sf_hash table; /* the blocks, by structure (base/hash.h) */
   range *ranges;
   size_t n_ranges;
+  range *zone; /* x32's numbers, searched apart (carve_zone) */
+  size_t n_zone;
+  uint64_t zone_end; /* the zone is [zone[0].lo, zone_end) */
+  const sf_arch *zone_arch; /* whose syscalls weigh the zone's search */
+  sf_label zone_label;
 } dispatch;
 
 static int target_equal(target a, target b) {
-  if (a.is_block != b.is_block) return 0;
-  return a.is_block ? a.block == b.block : a.action == b.action;
+  if (a.kind != b.kind) return 0;
+  return a.kind == T_BLOCK ? a.block == b.block
+                           : a.kind == T_RET ? a.action == b.action : 1;
 }
 
 /* ---- step 1: decision blocks ----------------------------------------- */
@@ -69,7 +79,7 @@ static target intern(dispatch *dp, const sf_sysrules *sys,
   if (d->n == 0) return t;
   uint64_t h = sf_decision_hash(d);
   const block *found = sf_hash_find(&dp->table, h, block_is, d);
-  t.is_block = 1;
+  t.kind = T_BLOCK;
   if (found) {
     t.block = (size_t)(found - dp->blocks);
     return t;
@@ -213,8 +223,9 @@ static int build_ranges(dispatch *dp, const sf_ruleset *const *parts, size_t n_p
 /* ---- step 3: the search tree ------------------------------------------ */
 
 static sf_label target_label(dispatch *dp, target t) {
-  return t.is_block ? dp->blocks[t.block].label
-                    : sf_ret_label(dp->cg, t.action);
+  if (t.kind == T_ZONE) return dp->zone_label;
+  return t.kind == T_BLOCK ? dp->blocks[t.block].label
+                           : sf_ret_label(dp->cg, t.action);
 }
 
 static int is_single(const dispatch *dp, size_t i) {
@@ -261,13 +272,10 @@ static void gen_tree(dispatch *dp, size_t lo, size_t hi) {
 enum {
   WEIGHT_SCALE = 4096, /* per real syscall; every range also weighs 1, so
                           ranges without syscalls only break ties */
-  PATH_SLACK = 4,      /* longest path: a balanced tree's depth + this, */
+  PATH_SLACK = 6,      /* longest path: a balanced tree's depth + this, */
   SLACK_MIN_DEPTH = 6, /* for searches at least this deep (below that the
                           gain in the mean is small and the worst path
                           matters more) */
-
-
-
   SECOND_ABI_SLACK = 6, /* more room in a section with a second ABI */
   BIG_BLOCK = 32,      /* rules above which a block's height is not measured */
   TALL = 64            /* assumed height of a block not measured */
@@ -288,12 +296,10 @@ enum {
   PROFILE_FLOOR = WEIGHT_SCALE / 64 /* a syscall absent from the profile */
 };
 
-/* Prefix sums over the arch's syscalls in number order of their weights:
+/* Prefix sums over ARCH's syscalls in number order of their weights:
  * WEIGHT_SCALE each, or with a profile PROFILE_FLOOR plus its share of
  * WEIGHT_SCALE x the number of syscalls (the same total). */
-static uint64_t *syscall_weights(dispatch *dp) {
-  sf_cg *cg = dp->cg;
-  const sf_arch *a = cg->rs->arch;
+static uint64_t *syscall_weights(sf_cg *cg, const sf_arch *a) {
   size_t n = a->n_syscalls;
   uint64_t *pre = sf_alloc(cg->ctx, (n + 1) * sizeof *pre);
   uint64_t *cnt = sf_alloc(cg->ctx, (n + 1) * sizeof *cnt);
@@ -331,59 +337,248 @@ static int block_height(dispatch *dp, size_t i) {
   return scratch.failed || h > TALL ? TALL : (int)h;
 }
 
-/* Segments for search.c: targets 0..n_blocks-1 are the blocks, then one id
- * per RET action in order of first appearance; LABELS gets their labels. */
-static sf_search_seg *make_segments(dispatch *dp, sf_label **labels) {
+/* One search's input: segments for search.c, whose targets 0..n_blocks-1
+ * are the blocks, then one id per RET action (and the zone) in order of
+ * first appearance; labels[id] is where a target's code is. */
+typedef struct seg_set {
+  sf_search_seg *seg;
+  size_t n;
+  sf_label *labels;
+  size_t n_ids;
+  uint64_t end; /* where the last segment ends */
+} seg_set;
+
+/* Target ids and heights of the targets of R[0..N), weighted by ARCH's
+ * syscalls; ZONE_HEIGHT is the height of the zone's code. */
+static int make_segments(dispatch *dp, const range *r, size_t n, uint64_t end,
+                         const sf_arch *arch, int zone_height, seg_set *out) {
   sf_cg *cg = dp->cg;
-  size_t n = dp->n_ranges, nb = dp->n_blocks;
-  sf_search_seg *seg = sf_alloc(cg->ctx, n * sizeof *seg);
+  size_t nb = dp->n_blocks;
+  out->seg = sf_alloc(cg->ctx, n * sizeof *out->seg);
+  out->labels = sf_alloc(cg->ctx, (nb + n) * sizeof *out->labels);
   int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
-  *labels = sf_alloc(cg->ctx, (nb + n) * sizeof **labels);
-  uint64_t *sw = syscall_weights(dp);
-  if (!seg || !heights || !*labels || !sw) return NULL;
-  const sf_arch *arch = cg->rs->arch;
+  uint64_t *sw = syscall_weights(cg, arch);
+  if (!out->seg || !heights || !out->labels || !sw) return -1;
+  out->n = n;
+  out->end = end;
   for (size_t i = 0; i < nb; i++) {
     heights[i] = block_height(dp, i);
-    (*labels)[i] = dp->blocks[i].label;
+    out->labels[i] = dp->blocks[i].label;
   }
   size_t n_ids = nb;
   for (size_t i = 0; i < n; i++) {
-    const range *r = &dp->ranges[i];
-    uint64_t end = i + 1 < n ? dp->ranges[i + 1].lo : (uint64_t)1 << 32;
-    seg[i].lo = r->lo;
-    seg[i].weight = sw[first_at(arch, end)] - sw[first_at(arch, r->lo)] + 1;
-    if (r->t.is_block) {
-      seg[i].target = (int)r->t.block;
-      seg[i].height = heights[r->t.block];
+    uint64_t e = i + 1 < n ? r[i + 1].lo : end;
+    sf_search_seg *sg = &out->seg[i];
+    sg->lo = r[i].lo;
+    sg->weight = sw[first_at(arch, e)] - sw[first_at(arch, r[i].lo)] + 1;
+    if (r[i].t.kind == T_BLOCK) {
+      sg->target = (int)r[i].t.block;
+      sg->height = heights[r[i].t.block];
       continue;
     }
-    sf_label l = sf_ret_label(cg, r->t.action);
+    sf_label l = target_label(dp, r[i].t);
     size_t id = nb;
-    while (id < n_ids && (*labels)[id] != l) id++;
-    if (id == n_ids) (*labels)[n_ids++] = l;
-    seg[i].target = (int)id;
-    seg[i].height = 1;
+    while (id < n_ids && out->labels[id] != l) id++;
+    if (id == n_ids) out->labels[n_ids++] = l;
+    sg->target = (int)id;
+    sg->height = r[i].t.kind == T_ZONE ? zone_height : 1;
   }
-  return seg;
+  out->n_ids = n_ids;
+  return 0;
+}
+
+/* Build the search over SS, its longest path bounded as everywhere: a
+ * balanced tree's depth plus slack (SLACK more for a second ABI). */
+static int build_search(dispatch *dp, const seg_set *ss, int slack, sf_search *tree) {
+  int depth = 1;
+  while (((size_t)1 << depth) < ss->n) depth++;
+  if (depth >= SLACK_MIN_DEPTH) slack += PATH_SLACK;
+  sf_search_opts opts = {depth + 1 + slack, 0};
+  return sf_search_build(dp->cg->ctx, ss->seg, ss->n, &opts, tree);
+}
+
+/* ---- x32's numbers ---------------------------------------------------- */
+
+/* The numbers of a section that the kernel's action cache never holds:
+ * x32's.  The cache's bitmaps cover the native and the compat ABI's
+ * numbers below their syscall counts (kernel/seccomp.c,
+ * seccomp_cache_check_allow_bitmap: a number at or above the bitmap's size
+ * always runs the filter), and x32's numbers carry __X32_SYSCALL_BIT,
+ * 0x40000000 (arch/x86/include/uapi/asm/unistd.h).  x32 is the one ABI
+ * sharing an AUDIT_ARCH with another (arch.h's foreign range), on either
+ * side of it.  -1 (which is not x32's: tracers use it to skip a call) is
+ * never cached either; it joins the zone when it does what the zone's last
+ * numbers do.  The zone's code may use what the cache cannot evaluate:
+ * bit-table windows (window.h). */
+static int uncached_zone(const sf_arch *a, uint64_t *lo, uint64_t *end) {
+  if (a->foreign_hi < a->foreign_lo) return 0;
+  *lo = a->foreign_lo > 0 ? a->foreign_lo : (uint64_t)a->foreign_hi + 1;
+  *end = 0xffffffffu;
+  return 1;
+}
+
+enum { ZONE_MIN = 6 }; /* ranges in the zone worth a search of its own */
+
+/* Move the ranges of the uncached zone into dp->zone, leaving one T_ZONE
+ * range in their place: x32's numbers get a search of their own, where
+ * windows may decide them. */
+static int carve_zone(dispatch *dp, const sf_ruleset *const *parts, size_t n_parts) {
+  uint64_t zlo, zend;
+  if (dp->cg->ctx->opt_level == 0 || !uncached_zone(dp->rs->arch, &zlo, &zend)) return 0;
+  size_t n = dp->n_ranges, first = n, inside = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t lo = dp->ranges[i].lo, e = i + 1 < n ? dp->ranges[i + 1].lo : (uint64_t)1 << 32;
+    if (e <= zlo || lo >= zend) continue;
+    if (first == n) first = i;
+    inside++;
+  }
+  if (inside < ZONE_MIN) return 0;
+  range *zone = sf_alloc(dp->cg->ctx, inside * sizeof *zone);
+  range *rest = sf_alloc(dp->cg->ctx, (n - inside + 3) * sizeof *rest);
+  if (!zone || !rest) return -1;
+  size_t nr = 0;
+  for (size_t i = 0; i < first; i++) rest[nr++] = dp->ranges[i];
+  for (size_t k = 0; k < inside; k++) {
+    zone[k] = dp->ranges[first + k];
+    if (zone[k].lo < zlo) zone[k].lo = (uint32_t)zlo; /* straddles the start */
+  }
+  /* A range straddling the start keeps its part below it. */
+  if (dp->ranges[first].lo < zlo) rest[nr++] = dp->ranges[first];
+  rest[nr++] = (range){(uint32_t)zlo, {T_ZONE, 0, 0}};
+  /* The range holding zend (-1) continues after the zone, unless it is
+   * the zone's last: then -1 is left in it, saving a test. */
+  size_t last = first + inside - 1;
+  uint64_t last_end = last + 1 < n ? dp->ranges[last + 1].lo : (uint64_t)1 << 32;
+  dp->zone_end = last_end > zend ? (uint64_t)1 << 32 : zend;
+  for (size_t i = last + 1; i < n; i++) rest[nr++] = dp->ranges[i];
+  dp->zone = zone;
+  dp->n_zone = inside;
+  dp->ranges = rest;
+  dp->n_ranges = nr;
+  dp->zone_label = sf_label_new(dp->cg->b);
+  dp->zone_arch = dp->rs->arch;
+  for (size_t i = 0; i < n_parts; i++)
+    if (!sf_arch_nr_is_foreign(parts[i]->arch, (uint32_t)zlo)) {
+      dp->zone_arch = parts[i]->arch;
+      break;
+    }
+  return 0;
+}
+/* The zone's search, with windows where they make the code smaller. */
+typedef struct zone_plan {
+  seg_set ss;
+  sf_search tree;
+  sf_window *win;
+  size_t n_win;
+  sf_label *win_labels;
+  int height; /* longest path through the zone's code */
+} zone_plan;
+
+/* Instructions of the windows' code: ld and ja each (the last of a group
+ * falls through), rsh and jset per group. */
+static size_t windows_size(const sf_window *w, size_t n) {
+  size_t groups = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t j = 0;
+    while (j < i && (w[j].one != w[i].one || w[j].zero != w[i].zero)) j++;
+    groups += j == i;
+  }
+  return 2 * n + groups;
+}
+
+/* PLAIN's segments with each window's merged into one of target
+ * n_ids + w (its label new), into OUT. */
+static int merge_windows(dispatch *dp, const seg_set *plain, const int *cover,
+                         zone_plan *zp, seg_set *out) {
+  sf_cg *cg = dp->cg;
+  *out = *plain;
+  out->seg = sf_alloc(cg->ctx, plain->n * sizeof *out->seg);
+  out->labels = sf_alloc(cg->ctx, (plain->n_ids + zp->n_win) * sizeof *out->labels);
+  zp->win_labels = sf_alloc(cg->ctx, zp->n_win * sizeof *zp->win_labels);
+  int *h = sf_alloc(cg->ctx, plain->n_ids * sizeof *h);
+  if (!out->seg || !out->labels || !zp->win_labels || !h) return -1;
+  memcpy(out->labels, plain->labels, plain->n_ids * sizeof *out->labels);
+  for (size_t i = 0; i < plain->n; i++) h[plain->seg[i].target] = plain->seg[i].height;
+  for (size_t w = 0; w < zp->n_win; w++) {
+    zp->win_labels[w] = sf_label_new(cg->b);
+    out->labels[plain->n_ids + w] = zp->win_labels[w];
+  }
+  out->n_ids = plain->n_ids + zp->n_win;
+  size_t n = 0;
+  for (size_t i = 0; i < plain->n; i++) {
+    int w = cover[i];
+    if (w >= 0 && i > 0 && cover[i - 1] == w) {
+      out->seg[n - 1].weight += plain->seg[i].weight;
+      continue;
+    }
+    out->seg[n] = plain->seg[i];
+    if (w >= 0) {
+      const sf_window *win = &zp->win[w];
+      int th = h[win->one] > h[win->zero] ? h[win->one] : h[win->zero];
+      out->seg[n].target = (int)plain->n_ids + w;
+      out->seg[n].height = SF_WINDOW_HEIGHT + th;
+    }
+    n++;
+  }
+  out->n = n;
+  return 0;
+}
+
+static int plan_zone(dispatch *dp, const sf_arch *arch, zone_plan *zp) {
+  sf_cg *cg = dp->cg;
+  seg_set plain;
+  memset(zp, 0, sizeof *zp);
+  if (make_segments(dp, dp->zone, dp->n_zone, dp->zone_end, arch, 0, &plain) != 0 ||
+      build_search(dp, &plain, 0, &zp->tree) != 0)
+    return -1;
+  zp->ss = plain;
+  zp->height = zp->tree.height;
+  zp->win = sf_alloc(cg->ctx, plain.n * sizeof *zp->win);
+  int *cover = sf_alloc(cg->ctx, plain.n * sizeof *cover);
+  if (!zp->win || !cover) return -1;
+  zp->n_win = sf_window_plan(cg->ctx, plain.seg, plain.n, plain.end, zp->win, cover);
+  if (zp->n_win == 0) return cg->ctx->out_of_memory ? -1 : 0;
+  seg_set merged;
+  sf_search tw;
+  if (merge_windows(dp, &plain, cover, zp, &merged) != 0 ||
+      build_search(dp, &merged, 0, &tw) != 0)
+    return -1;
+  const size_t prologue = 3;
+  if (tw.tests + windows_size(zp->win, zp->n_win) + prologue >= zp->tree.tests) {
+    zp->n_win = 0; /* the plain search is no bigger */
+    return 0;
+  }
+  zp->ss = merged;
+  zp->tree = tw;
+  zp->height = tw.height + (int)prologue;
+  return 0;
 }
 
 static void gen_search(dispatch *dp) {
   sf_cg *cg = dp->cg;
-  sf_label *labels;
-  sf_search_seg *seg = make_segments(dp, &labels);
+  zone_plan zp;
+  seg_set ss;
   sf_search tree;
-  int depth = 1;
-  while (((size_t)1 << depth) < dp->n_ranges) depth++;
-  int slack = depth >= SLACK_MIN_DEPTH ? PATH_SLACK : 0;
+  memset(&zp, 0, sizeof zp);
   /* A second ABI's numbers (x32 beside x86_64) are rare: room for them to
-   * sit deeper than the native ones rather than above them. */
-  if (dp->n_parts > 1) slack += SECOND_ABI_SLACK;
-  sf_search_opts opts = {depth + 1 + slack, 0};
-  if (!seg || sf_search_build(cg->ctx, seg, dp->n_ranges, &opts, &tree) != 0) {
+   * sit deeper than the native ones rather than above them, unless they
+   * have a search of their own. */
+  int slack = dp->n_parts > 1 && dp->n_zone == 0 ? SECOND_ABI_SLACK : 0;
+  if ((dp->n_zone && plan_zone(dp, dp->zone_arch, &zp) != 0) ||
+      make_segments(dp, dp->ranges, dp->n_ranges, (uint64_t)1 << 32, cg->rs->arch,
+                    zp.height, &ss) != 0 ||
+      build_search(dp, &ss, slack, &tree) != 0) {
     cg->failed = 1;
     return;
   }
-  sf_search_code(cg->b, &tree, labels);
+  sf_search_code(cg->b, &tree, ss.labels);
+  if (dp->n_zone == 0) return;
+  sf_label_place(cg->b, dp->zone_label);
+  if (zp.n_win) sf_window_prologue(cg->b);
+  sf_search_code(cg->b, &zp.tree, zp.ss.labels);
+  if (zp.n_win &&
+      sf_window_code(cg->ctx, cg->b, zp.win, zp.n_win, zp.win_labels, zp.ss.labels) != 0)
+    cg->failed = 1;
 }
 
 /* ---- the program ------------------------------------------------------ */
@@ -500,7 +695,9 @@ int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, si
     dps[s].rs = parts[0];
     dps[s].n_parts = counts[s];
     cg.rs = parts[0];
-    if (build_ranges(&dps[s], parts, counts[s]) != 0) return -1;
+    if (build_ranges(&dps[s], parts, counts[s]) != 0 ||
+        carve_zone(&dps[s], parts, counts[s]) != 0)
+      return -1;
   }
   gen_program(dps, n_sections);
   if (check_finished(ctx, &cg, b) != 0) return -1;
