@@ -33,9 +33,19 @@ typedef struct target {
 typedef struct block {
   sf_decision d;
   const sf_sysrules *sys; /* the first syscall with this decision */
+  const sf_ruleset *owner; /* its rule set (the arch's argument offsets) */
   uint64_t hash;
   sf_label label;
+  int height; /* longest path through its code, -1: not measured yet */
 } block;
+
+/* The decision blocks, hash-consed on structure: one pool per section, or
+ * one for the whole program when the sections share their blocks. */
+typedef struct pool {
+  block *blocks;
+  size_t n_blocks, cap;
+  sf_hash table; /* the blocks, by structure (base/hash.h) */
+} pool;
 
 /* A range [lo, next range's lo - 1] (the last one ends at 0xffffffff). */
 typedef struct range {
@@ -47,9 +57,7 @@ typedef struct dispatch {
   sf_cg *cg;
   const sf_ruleset *rs; /* the section's primary rule set */
   size_t n_parts;       /* rule sets deciding its numbers (x86_64 and x32) */
-  block *blocks;
-  size_t n_blocks;
-  sf_hash table; /* the blocks, by structure (base/hash.h) */
+  pool *pool;
   range *ranges;
   size_t n_ranges;
   range *zone; /* x32's numbers, searched apart (carve_zone) */
@@ -78,19 +86,26 @@ static target intern(dispatch *dp, const sf_sysrules *sys,
   target t = {0, d->final, 0};
   if (d->n == 0) return t;
   uint64_t h = sf_decision_hash(d);
-  const block *found = sf_hash_find(&dp->table, h, block_is, d);
+  pool *pl = dp->pool;
+  const block *found = sf_hash_find(&pl->table, h, block_is, d);
   t.kind = T_BLOCK;
   if (found) {
-    t.block = (size_t)(found - dp->blocks);
+    t.block = (size_t)(found - pl->blocks);
     return t;
   }
-  block *bl = &dp->blocks[dp->n_blocks];
+  if (pl->n_blocks == pl->cap) { /* sized by the callers: internal */
+    dp->cg->failed = 1;
+    return t;
+  }
+  block *bl = &pl->blocks[pl->n_blocks];
   bl->d = *d;
   bl->sys = sys;
+  bl->owner = dp->cg->rs;
   bl->hash = h;
   bl->label = sf_label_new(dp->cg->b);
-  if (sf_hash_add(&dp->table, dp->cg->ctx->arena, h, bl) != 0) dp->cg->failed = 1;
-  t.block = dp->n_blocks++;
+  bl->height = -1;
+  if (sf_hash_add(&pl->table, dp->cg->ctx->arena, h, bl) != 0) dp->cg->failed = 1;
+  t.block = pl->n_blocks++;
   return t;
 }
 
@@ -211,8 +226,7 @@ static int build_ranges(dispatch *dp, const sf_ruleset *const *parts, size_t n_p
   for (size_t i = 0; i < n_parts; i++)
     if (parts[i]->has_unknown) n_table += parts[i]->arch->n_syscalls;
   dp->ranges = sf_alloc(cg->ctx, (2 * n_sys + 2 * n_table + 7) * sizeof *dp->ranges);
-  dp->blocks = sf_alloc(cg->ctx, (n_sys + 1) * sizeof *dp->blocks);
-  if (!dp->ranges || !dp->blocks) return -1;
+  if (!dp->ranges) return -1;
   interval iv[3];
   size_t n = section_intervals(parts, n_parts, iv);
   for (size_t i = 0; i < n; i++)
@@ -224,7 +238,7 @@ static int build_ranges(dispatch *dp, const sf_ruleset *const *parts, size_t n_p
 
 static sf_label target_label(dispatch *dp, target t) {
   if (t.kind == T_ZONE) return dp->zone_label;
-  return t.kind == T_BLOCK ? dp->blocks[t.block].label
+  return t.kind == T_BLOCK ? dp->pool->blocks[t.block].label
                            : sf_ret_label(dp->cg, t.action);
 }
 
@@ -327,14 +341,18 @@ static uint64_t *syscall_weights(sf_cg *cg, const sf_arch *a) {
 /* Longest path through block I's code, measured on a scratch builder. */
 static int block_height(dispatch *dp, size_t i) {
   sf_cg *cg = dp->cg;
-  if (dp->blocks[i].d.n > BIG_BLOCK) return TALL;
+  block *bl = &dp->pool->blocks[i];
+  if (bl->height >= 0) return bl->height;
+  bl->height = TALL;
+  if (bl->d.n > BIG_BLOCK) return TALL;
   sf_builder *tmp = sf_builder_new(cg->ctx);
   if (!tmp) return TALL;
   sf_cg scratch;
-  sf_cg_open(&scratch, cg->ctx, cg->rs, tmp);
-  sf_code_decision(&scratch, &dp->blocks[i].d);
+  sf_cg_open(&scratch, cg->ctx, bl->owner, tmp);
+  sf_code_decision(&scratch, &bl->d);
   size_t h = sf_builder_longest(tmp, 0);
-  return scratch.failed || h > TALL ? TALL : (int)h;
+  if (!scratch.failed && h <= TALL) bl->height = (int)h;
+  return bl->height;
 }
 
 /* One search's input: segments for search.c, whose targets 0..n_blocks-1
@@ -353,7 +371,7 @@ typedef struct seg_set {
 static int make_segments(dispatch *dp, const range *r, size_t n, uint64_t end,
                          const sf_arch *arch, int zone_height, seg_set *out) {
   sf_cg *cg = dp->cg;
-  size_t nb = dp->n_blocks;
+  size_t nb = dp->pool->n_blocks;
   out->seg = sf_alloc(cg->ctx, n * sizeof *out->seg);
   out->labels = sf_alloc(cg->ctx, (nb + n) * sizeof *out->labels);
   int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
@@ -363,7 +381,7 @@ static int make_segments(dispatch *dp, const range *r, size_t n, uint64_t end,
   out->end = end;
   for (size_t i = 0; i < nb; i++) {
     heights[i] = block_height(dp, i);
-    out->labels[i] = dp->blocks[i].label;
+    out->labels[i] = dp->pool->blocks[i].label;
   }
   size_t n_ids = nb;
   for (size_t i = 0; i < n; i++) {
@@ -583,11 +601,23 @@ static void gen_search(dispatch *dp) {
 
 /* ---- the program ------------------------------------------------------ */
 
+/* The blocks of PL, each with its rule set's argument offsets. */
+static void gen_blocks(sf_cg *cg, const pool *pl) {
+  const sf_ruleset *keep = cg->rs;
+  for (size_t i = 0; i < pl->n_blocks && !cg->too_long; i++) {
+    cg->rs = pl->blocks[i].owner;
+    sf_label_place(cg->b, pl->blocks[i].label);
+    sf_code_decision(cg, &pl->blocks[i].d);
+  }
+  cg->rs = keep;
+}
+
 /* One section: the code for one AUDIT_ARCH, with A holding
  * seccomp_data.arch on entry and the check that it is this section's
  * already made (CHECKED) or still to make (then a mismatch goes to the
- * bad-arch action).  Its decision blocks follow its search. */
-static void gen_section(dispatch *dp, int checked) {
+ * bad-arch action).  Its decision blocks follow its search unless the
+ * sections share theirs (SHARED). */
+static void gen_section(dispatch *dp, int checked, int shared) {
   sf_cg *cg = dp->cg;
   sf_builder *b = cg->b;
   const sf_ruleset *rs = cg->rs;
@@ -607,16 +637,15 @@ static void gen_section(dispatch *dp, int checked) {
   sf_builder_op(b, BPF_LD | BPF_W | BPF_ABS, SF_OFF_NR);
   if (cg->ctx->opt_level > 0) gen_search(dp);
   else gen_tree(dp, 0, dp->n_ranges - 1);
-  for (size_t i = 0; i < dp->n_blocks && !cg->too_long; i++) {
-    sf_label_place(b, dp->blocks[i].label);
-    sf_code_decision(cg, &dp->blocks[i].d);
-  }
+  if (!shared) gen_blocks(cg, dp->pool);
 }
 
 /* The sections in the order of the targets: the first AUDIT_ARCH check
  * falls through to the native section, each other one jumps ahead to its
- * section, and the last check's mismatch is the bad-arch action. */
-static void gen_program(dispatch *dps, size_t n) {
+ * section, and the last check's mismatch is the bad-arch action.  Each
+ * section ends with its blocks and the RETs it jumps to, or (SHARED) all
+ * of them follow the last section, once. */
+static void gen_program(dispatch *dps, size_t n, int shared) {
   sf_cg *cg = dps[0].cg;
   sf_builder *b = cg->b;
   /* One action for everything, foreign architectures included: no check. */
@@ -633,16 +662,14 @@ static void gen_program(dispatch *dps, size_t n) {
       sf_builder_jump(b, BPF_JMP | BPF_JEQ | BPF_K, cg->rs->arch->audit_arch,
                       SF_NO_LABEL, next);
     }
-    gen_section(&dps[i], i + 1 < n);
-    /* Each section ends with the RETs it jumps to: one shared set at the
-     * end of a long program would be out of reach of 8-bit jump offsets,
-     * and every trampoline on the way costs each call an instruction. */
-    if (i + 1 < n) {
+    gen_section(&dps[i], i + 1 < n, shared);
+    if (i + 1 < n && !shared) {
       sf_cg_place_rets(cg);
       cg->n_rets = 0;
     }
   }
   cg->rs = dps[0].rs;
+  if (shared) gen_blocks(cg, dps[0].pool);
   sf_cg_place_rets(cg);
 }
 
@@ -675,11 +702,22 @@ static int check_finished(sysfence_ctx *ctx, sf_cg *cg, sf_builder *b) {
   return 0;
 }
 
-int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
-                       struct sock_filter **out, size_t *len) {
-  *out = NULL;
-  *len = 0;
-  if (n == 0 || n > SF_MAX_TARGETS) return -1;
+/* A pool for N_SYS syscalls' blocks. */
+static pool *new_pool(sysfence_ctx *ctx, size_t n_sys) {
+  pool *pl = sf_alloc(ctx, sizeof *pl);
+  if (!pl) return NULL;
+  memset(pl, 0, sizeof *pl);
+  pl->cap = n_sys + 1;
+  pl->blocks = sf_alloc(ctx, pl->cap * sizeof *pl->blocks);
+  return pl->blocks ? pl : NULL;
+}
+
+/* The program for RS[0..N), sections laid out as SHARED says (see
+ * gen_program); *EMITTED: its instructions before the trampolines that the
+ * builder adds for jumps beyond 255 instructions. */
+static int build_program(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
+                         int shared, struct sock_filter **out, size_t *len,
+                         size_t *emitted) {
   sf_builder *b = sf_builder_new(ctx);
   if (!b) return -1;
   sf_cg cg;
@@ -688,20 +726,60 @@ int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, si
   size_t n_sections = group_sections(rs, n, members, counts);
   dispatch dps[SF_MAX_TARGETS];
   memset(dps, 0, sizeof dps);
+  size_t n_sys = 0;
+  for (size_t i = 0; i < n; i++) n_sys += rs[i]->n_sys;
+  pool *common = shared ? new_pool(ctx, n_sys) : NULL;
   for (size_t s = 0; s < n_sections; s++) {
     const sf_ruleset *parts[SF_MAX_TARGETS] = {0};
-    for (size_t k = 0; k < counts[s]; k++) parts[k] = rs[members[s][k]];
+    size_t section_sys = 0;
+    for (size_t k = 0; k < counts[s]; k++) {
+      parts[k] = rs[members[s][k]];
+      section_sys += parts[k]->n_sys;
+    }
     dps[s].cg = &cg;
     dps[s].rs = parts[0];
     dps[s].n_parts = counts[s];
+    dps[s].pool = shared ? common : new_pool(ctx, section_sys);
     cg.rs = parts[0];
-    if (build_ranges(&dps[s], parts, counts[s]) != 0 ||
+    if (!dps[s].pool || build_ranges(&dps[s], parts, counts[s]) != 0 ||
         carve_zone(&dps[s], parts, counts[s]) != 0)
       return -1;
   }
-  gen_program(dps, n_sections);
+  gen_program(dps, n_sections, shared);
   if (check_finished(ctx, &cg, b) != 0) return -1;
+  *emitted = sf_builder_size(b);
   return sf_builder_finish(b, out, len);
+}
+
+/* Several sections: their blocks and RETs once, after the last section,
+ * when that makes the program smaller and every jump reaches its target
+ * without a trampoline (which would cost the calls on its way an
+ * instruction); else each section with its own, within reach. */
+int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
+                       struct sock_filter **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  if (n == 0 || n > SF_MAX_TARGETS) return -1;
+  size_t emitted;
+  if (build_program(ctx, rs, n, 0, out, len, &emitted) != 0) return -1;
+  size_t members[SF_MAX_TARGETS][SF_MAX_TARGETS], counts[SF_MAX_TARGETS];
+  if (ctx->opt_level == 0 || group_sections(rs, n, members, counts) < 2) return 0;
+  struct sock_filter *alt;
+  size_t alt_len, alt_emitted;
+  if (build_program(ctx, rs, n, 1, &alt, &alt_len, &alt_emitted) != 0) {
+    free(*out);
+    *out = NULL;
+    *len = 0;
+    return -1;
+  }
+  if (alt_len < *len && alt_len == alt_emitted) {
+    free(*out);
+    *out = alt;
+    *len = alt_len;
+  } else {
+    free(alt);
+  }
+  return 0;
 }
 
 int sf_codegen(struct sysfence_ctx *ctx, const sf_ruleset *rs,
