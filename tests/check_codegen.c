@@ -1228,6 +1228,71 @@ START_TEST(test_docker_podman_targets) {
 }
 END_TEST
 
+/* Docker's profile for the ABIs one kernel runs: the figures of issue 10's
+ * bench (bench/: `make bench`), as bounds that catch a regression.  Each
+ * target's mean path is over its own syscalls with zero arguments; every
+ * syscall a target allows whatever the arguments is in the kernel's action
+ * cache for its AUDIT_ARCH (native and compat; x32's numbers are above
+ * the cache's bitmaps and never in it). */
+typedef struct target_bound {
+  const char *arch;
+  double mean;
+} target_bound;
+
+static void check_multiarch_shape(const char *list, size_t max_insns,
+                                  const target_bound *bounds, size_t n_bounds) {
+  sf_ctx_reset(ctx);
+  ck_assert_int_eq(sysfence_set_input_path(ctx, SHARED_DIR "/corpus/docker-default.kafel"),
+                   SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_arches(ctx, list, NULL, 0), SYSFENCE_OK);
+  const ast_file *file;
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n = sf_front_end_targets(ctx, &file, rs);
+  ck_assert_msg(n == n_bounds, "%s: %s", list, sysfence_diag_text(ctx));
+  prog p = compile_targets_ok(rs, n);
+  fprintf(stderr, "docker --arch %s: %zu insns, longest path %zu\n", list, p.len,
+          longest_path(p));
+  ck_assert_uint_le(p.len, max_insns);
+  for (size_t t = 0; t < n; t++) {
+    const sf_arch *arch = rs[t]->arch;
+    ck_assert_str_eq(arch->name, bounds[t].arch);
+    size_t steps_sum = 0, allowed = 0, cached = 0;
+    int cacheable = strcmp(arch->name, "x32") != 0;
+    for (size_t i = 0; i < arch->n_syscalls; i++) {
+      sf_seccomp_data d;
+      memset(&d, 0, sizeof d);
+      d.nr = arch->by_nr[i]->nr;
+      d.arch = arch->audit_arch;
+      size_t steps;
+      sf_bpf_run(p.insns, p.len, arch, &d, &steps);
+      steps_sum += steps;
+      if (cacheable && always_allowed(rs[t], d.nr)) {
+        allowed++;
+        cached += (size_t)kernel_caches(p, d.nr, d.arch);
+      }
+    }
+    double mean = (double)steps_sum / (double)arch->n_syscalls;
+    fprintf(stderr, "  %s: mean %.3f, cached %zu/%zu\n", arch->name, mean, cached, allowed);
+    ck_assert_double_le(mean, bounds[t].mean);
+    ck_assert_uint_eq(cached, allowed);
+    if (cacheable) ck_assert_uint_ge(allowed, 250);
+  }
+  free(p.insns);
+  ctx->opt_level = 1;
+  sysfence_set_arch(ctx, sysfence_host_arch() ? sysfence_host_arch() : "x86_64");
+}
+
+START_TEST(test_docker_multiarch_targets) {
+  TU_NEED_CORPUS("test_docker_multiarch_targets");
+  /* Measured: 234 insns, x86_64 9.08, i386 11.28, x32 19.65. */
+  const target_bound x86[] = {{"x86_64", 9.085}, {"i386", 11.285}, {"x32", 19.66}};
+  check_multiarch_shape("x86_64,i386,x32", 234, x86, 3);
+  /* Measured: 188 insns, aarch64 9.27, arm 11.33. */
+  const target_bound arm[] = {{"aarch64", 9.275}, {"arm", 11.335}};
+  check_multiarch_shape("aarch64,arm", 188, arm, 2);
+}
+END_TEST
+
 /* Small policies: a JEQ above the search lets the ranges around an isolated
  * syscall merge (write in `ALLOW { write {...} } DEFAULT KILL`: jeq #1,
  * then jge #0x40000000, jge #0xffffffff), one instruction less than a JGE
@@ -1308,6 +1373,7 @@ static Suite *codegen_suite(void) {
   tc = tcase_create("targets");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_docker_podman_targets);
+  tcase_add_test(tc, test_docker_multiarch_targets);
   tcase_add_test(tc, test_small_policy_sizes);
   tcase_add_test(tc, test_targets_sweep);
   tcase_add_test(tc, test_targets_docker);
