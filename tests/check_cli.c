@@ -144,6 +144,7 @@ START_TEST(cli_help) {
       {"arches", {"--help", NULL}, {"--arch", "--output", NULL}},
       {"run", {"--dry-run", "--no-preflight", "--tsync", "--define", "SYSFENCE_PID", NULL},
        {"--output", "--format", NULL}},
+      {"stats", {"--bad-arch", "--unknown", NULL}, {"--output", NULL}},
   };
   for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
     tu_result r = sf(NULL, helps[i].cmd, "--help", NULL);
@@ -154,12 +155,23 @@ START_TEST(cli_help) {
     for (int w = 0; w < 4 && helps[i].lacks[w]; w++)
       ck_assert_msg(strstr(r.out, helps[i].lacks[w]) == NULL, "%s --help has '%s':\n%s",
                     helps[i].cmd, helps[i].lacks[w], r.out);
-    /* Lines fit in 80 columns. */
+    /* Lines fit in 80 columns; below "Options:" each is an option's head
+     * ("  -x, --name" or "      --name") or a continuation indented to
+     * column 25 (an option's text printed with its own line breaks once
+     * gave a line at column 0). */
+    int in_options = 0;
     for (const char *p = r.out; *p;) {
       const char *nl = strchr(p, '\n');
       size_t n = nl ? (size_t)(nl - p) : strlen(p);
       ck_assert_msg(n < 80, "%s --help: a line of %zu columns: %.*s", helps[i].cmd, n,
                     (int)n, p);
+      if (n == 0) in_options = 0;
+      else if (in_options)
+        ck_assert_msg(strncmp(p, "  -", 3) == 0 || strncmp(p, "      --", 8) == 0 ||
+                          (n > 25 && strspn(p, " ") == 25),
+                      "%s --help: a stray line in the options: %.*s", helps[i].cmd,
+                      (int)n, p);
+      if (strncmp(p, "Options:", 8) == 0) in_options = 1;
       p += n + (nl != NULL);
     }
     tu_result_free(&r);
