@@ -542,8 +542,32 @@ static int merge_windows(dispatch *dp, const seg_set *plain, const int *cover,
   return 0;
 }
 
-static int plan_zone(dispatch *dp, const sf_arch *arch, zone_plan *zp) {
+/* Windows planned with COST (sf_window_plan) into CAND; *SIZE: the zone's
+ * instructions with them (SIZE_MAX: none planned). */
+static int try_windows(dispatch *dp, const seg_set *plain, size_t cost, zone_plan *cand,
+                       size_t *size) {
   sf_cg *cg = dp->cg;
+  const size_t prologue = 3;
+  *cand = (zone_plan){0};
+  *size = SIZE_MAX;
+  cand->win = sf_alloc(cg->ctx, plain->n * sizeof *cand->win);
+  int *cover = sf_alloc(cg->ctx, plain->n * sizeof *cover);
+  if (!cand->win || !cover) return -1;
+  cand->n_win = sf_window_plan(cg->ctx, plain->seg, plain->n, plain->end, cost,
+                               cand->win, cover);
+  if (cand->n_win == 0) return cg->ctx->out_of_memory ? -1 : 0;
+  if (merge_windows(dp, plain, cover, cand, &cand->ss) != 0 ||
+      build_search(dp, &cand->ss, 0, &cand->tree) != 0)
+    return -1;
+  cand->height = cand->tree.height + (int)prologue;
+  *size = cand->tree.tests + windows_size(cand->win, cand->n_win) + prologue;
+  return 0;
+}
+
+enum { MIN_WINDOW_COST = 2, MAX_WINDOW_COST = 4 };
+
+/* The zone's search: plain, or with the windows that make it smallest. */
+static int plan_zone(dispatch *dp, const sf_arch *arch, zone_plan *zp) {
   seg_set plain;
   memset(zp, 0, sizeof *zp);
   if (make_segments(dp, dp->zone, dp->n_zone, dp->zone_end, arch, 0, &plain) != 0 ||
@@ -551,24 +575,16 @@ static int plan_zone(dispatch *dp, const sf_arch *arch, zone_plan *zp) {
     return -1;
   zp->ss = plain;
   zp->height = zp->tree.height;
-  zp->win = sf_alloc(cg->ctx, plain.n * sizeof *zp->win);
-  int *cover = sf_alloc(cg->ctx, plain.n * sizeof *cover);
-  if (!zp->win || !cover) return -1;
-  zp->n_win = sf_window_plan(cg->ctx, plain.seg, plain.n, plain.end, zp->win, cover);
-  if (zp->n_win == 0) return cg->ctx->out_of_memory ? -1 : 0;
-  seg_set merged;
-  sf_search tw;
-  if (merge_windows(dp, &plain, cover, zp, &merged) != 0 ||
-      build_search(dp, &merged, 0, &tw) != 0)
-    return -1;
-  const size_t prologue = 3;
-  if (tw.tests + windows_size(zp->win, zp->n_win) + prologue >= zp->tree.tests) {
-    zp->n_win = 0; /* the plain search is no bigger */
-    return 0;
+  size_t best = zp->tree.tests;
+  for (size_t cost = MIN_WINDOW_COST; cost <= MAX_WINDOW_COST; cost++) {
+    zone_plan cand;
+    size_t size;
+    if (try_windows(dp, &plain, cost, &cand, &size) != 0) return -1;
+    if (size < best) {
+      best = size;
+      *zp = cand;
+    }
   }
-  zp->ss = merged;
-  zp->tree = tw;
-  zp->height = tw.height + (int)prologue;
   return 0;
 }
 

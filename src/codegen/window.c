@@ -5,9 +5,10 @@
  * cost in instructions.  A plain run of m segments costs the search about
  * m tests (one per leaf), less one for each isolated key between two
  * segments of the same target (one JEQ takes it out and lets the two
- * merge); a window costs its leaf and two instructions (ld, ja).  The
- * tails (two instructions per pair of targets) are left out: program.c
- * compares the whole result with the plain search and keeps the smaller. */
+ * merge); a window costs about its leaf and two instructions (ld, ja), and
+ * the tails (two instructions per pair of targets) are left out: the model
+ * is rough, so program.c tries a few window costs and keeps the smallest
+ * result, or the plain search when that is no bigger. */
 #include "codegen/window.h"
 
 #include <string.h>
@@ -45,8 +46,6 @@ static int window_fits(const sf_search_seg *seg, size_t n, uint64_t end, size_t 
   return 1;
 }
 
-enum { WINDOW_COST = 3 }; /* its leaf in the search, ld, ja */
-
 static sf_window make_window(const sf_search_seg *seg, size_t n, uint64_t end, size_t j,
                              size_t i) {
   int a = seg[j].target, b = seg[j + 1].target;
@@ -66,7 +65,7 @@ enum {
 };
 
 size_t sf_window_plan(struct sysfence_ctx *ctx, const sf_search_seg *seg, size_t n,
-                      uint64_t end, sf_window *win, int *cover) {
+                      uint64_t end, size_t cost, sf_window *win, int *cover) {
   /* best[i]: cost of SEG[0..i); from[i]: where its last piece starts,
    * negative (-1 - start) for a window. */
   size_t *best = sf_alloc(ctx, (n + 1) * sizeof *best);
@@ -81,8 +80,8 @@ size_t sf_window_plan(struct sysfence_ctx *ctx, const sf_search_seg *seg, size_t
         best[i] = c;
         from[i] = (long)j;
       }
-      if (window_fits(seg, n, end, j, i) && best[j] + WINDOW_COST < best[i]) {
-        best[i] = best[j] + WINDOW_COST;
+      if (window_fits(seg, n, end, j, i) && best[j] + cost < best[i]) {
+        best[i] = best[j] + cost;
         from[i] = -1 - (long)j;
       }
     }

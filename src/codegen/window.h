@@ -39,13 +39,14 @@ typedef struct sf_window {
 } sf_window;
 
 /* Choose windows over the segments SEG[0..N) (in key order, the last one
- * ending before END <= 2^32) where a window costs less code than the
- * search it replaces.  Writes the windows to WIN (room for N) and, per
+ * ending before END <= 2^32) where a window, counted as COST segments of
+ * the search (about 3: its leaf, ld and ja), is cheaper than the segments
+ * it replaces.  Writes the windows to WIN (room for N) and, per
  * segment, the index of the window covering it or -1 to COVER.  Returns
  * how many windows it chose (none when out of memory: the context says
  * so). */
 size_t sf_window_plan(struct sysfence_ctx *ctx, const sf_search_seg *seg, size_t n,
-                      uint64_t end, sf_window *win, int *cover);
+                      uint64_t end, size_t cost, sf_window *win, int *cover);
 
 /* With A holding the key: X = key & 31, and A reloaded with
  * seccomp_data.nr (the key). */
