@@ -83,16 +83,19 @@ static int record_syscall(record *r, const char *v, char *err, size_t size) {
 
 /* code=0x80000000, or ausearch -i's name (kill-process, errno): the
  * action's name as a policy writes it. */
-static int record_code(record *r, char *v) {
+static int record_code(record *r, const char *v) {
   if (strncmp(v, "0x", 2) == 0 && parse_hex32(v + 2, &r->code) == 0) {
     r->has_code = 1;
     return 0;
   }
-  for (char *p = v; *p; p++) *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-  if (sf_action_parse(v, &r->code) == 0) r->has_code = 1;
-  else if (parse_hex32(v, &r->code) == 0) r->has_code = 1;
-  else return -1;
-  return 0;
+  char name[64];
+  snprintf(name, sizeof name, "%s", v);
+  for (char *p = name; *p; p++) *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+  if (sf_action_parse(name, &r->code) == 0 || parse_hex32(v, &r->code) == 0) {
+    r->has_code = 1;
+    return 0;
+  }
+  return -1;
 }
 
 /* Parse TEXT, a record or a bare number, into R.  0, or -1 with ERR. */
