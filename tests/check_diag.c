@@ -353,6 +353,28 @@ START_TEST(api_options) {
 }
 END_TEST
 
+/* Every command's --help lists the diagnostics' options where it reads a
+ * policy, and the option help is wrapped in its column (a newline of the
+ * help text once started a line at column 0). */
+START_TEST(help_lists_options) {
+  const char *reads[] = {"compile", "check", "eval", "stats", "run", "explain"};
+  for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+    tu_result r = sf(reads[i], "--help", NULL);
+    EXPECT_EXIT(r, 0);
+    HAS(r.out, "  -W, --warnings error");
+    HAS(r.out, "  -w, --no-warnings");
+    HAS(r.out, "      --max-errors N");
+    HAS(r.out, "      --diagnostics-format FORMAT");
+    const char *opts = strstr(r.out, "\nOptions:\n");
+    ck_assert_ptr_nonnull(opts);
+    opts += strlen("\nOptions:\n");
+    for (const char *line = opts; *line && *line != '\n'; line = strchr(line, '\n') + 1)
+      ck_assert_msg(line[0] == ' ', "%s --help: option line at column 0: %.40s", reads[i], line);
+    tu_result_free(&r);
+  }
+}
+END_TEST
+
 static Suite *diag_suite(void) {
   Suite *s = suite_create("diag");
   TCase *tc = tcase_create("cli");
@@ -362,6 +384,7 @@ static Suite *diag_suite(void) {
   tcase_add_test(tc, max_errors);
   tcase_add_test(tc, json_format);
   tcase_add_test(tc, wrong_kind_of_file);
+  tcase_add_test(tc, help_lists_options);
   suite_add_tcase(s, tc);
   tc = tcase_create("new-user");
   tcase_add_test(tc, unclosed_brace);

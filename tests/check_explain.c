@@ -122,6 +122,17 @@ START_TEST(explain_record_arch) {
   HAS(r.out, "syscall:  openat (56 on aarch64)");
   HAS(r.out, "ERRNO(13) by");
   tu_result_free(&r);
+  /* An architecture the policy is not compiled for: the bad-arch action. */
+  r = sf("explain", "--arch", "x86_64", pol, "type=1326 arch=40000003 syscall=3", NULL);
+  EXPECT_EXIT(r, 0);
+  HAS(r.out, "decided:  KILL_PROCESS, the action for an architecture the policy was not "
+             "compiled for (--bad-arch)");
+  HAS(r.out, "--arch x86_64,i386");
+  tu_result_free(&r);
+  r = sf("explain", "--arch", "x86_64,i386", pol, "type=1326 arch=40000003 syscall=3", NULL);
+  EXPECT_EXIT(r, 0);
+  HAS(r.out, "decided:  ALLOW by");
+  tu_result_free(&r);
   /* A bare number is --arch's. */
   r = sf("explain", "--arch", "aarch64", pol, "278", NULL);
   EXPECT_EXIT(r, 0);

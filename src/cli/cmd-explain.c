@@ -238,6 +238,8 @@ static int explain(const record *r, const sf_arch *table, const sf_ruleset *cons
   if (!pick) {
     printf("decided:  %s, the action for an architecture the policy was not compiled "
            "for (--bad-arch)\n", action_text(action, act, sizeof act));
+    printf("to allow: compile the policy for %s too (e.g. --arch %s,%s), if one kernel "
+           "runs both\n", table->name, rs[0]->arch->name, table->name);
     return EXIT_OK;
   }
   if (depends) {
@@ -359,7 +361,7 @@ static const char explain_epilog[] =
 
 const sf_command sf_cmd_explain = {
     "explain", "POLICY RECORD",
-    "which syscall a seccomp audit record is, and which rule decided it",
+    "the syscall of an audit record, the rule that decided it",
     "Explain a kernel audit record of a seccomp action (dmesg, journalctl,\n"
     "ausearch) or a syscall number against POLICY: the syscall, for the\n"
     "record's architecture; the record's action; the rule of POLICY that\n"
