@@ -65,6 +65,8 @@ typedef struct sf_interned {
   size_t len;
 } sf_interned;
 
+enum { SF_MAX_OPEN_BRACES = 64 };
+
 typedef struct sf_lexer_state {
   struct sysfence_ctx *ctx;
   /* The file being read and the position in it. */
@@ -95,6 +97,11 @@ typedef struct sf_lexer_state {
   sf_hash names;
   /* Text of the last token returned (truncated), for error messages. */
   char tok_text[48];
+  /* The '{' not closed yet, innermost last (deeper ones are counted, not
+   * kept), for "to match this '{'"; and the '{' the last '}' closed. */
+  sf_loc open_braces[SF_MAX_OPEN_BRACES];
+  int n_open;
+  sf_loc last_closed;
 } sf_lexer_state;
 
 /* Parser state (the %parse-param). */
@@ -106,6 +113,7 @@ typedef struct sf_parser {
   ast_entry *top_tail;   /* tail of the entries of last_top if ENTRIES */
   int nest;              /* open '(' and '!' in the current filter */
   int depth_reported;    /* nesting error already reported in this filter */
+  int use_before;        /* the last entry was a USE (for DEFAULT after it) */
 } sf_parser;
 
 /* Set up a scanner reading ST->src (ST already filled in).  Source texts

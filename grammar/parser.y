@@ -24,6 +24,7 @@ int sf_yyparse(void *scanner, sf_parser *ps);
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include "base/context.h"
 #include "base/diag.h"
@@ -45,6 +46,7 @@ static sf_xv binary(sf_parser *ps, ast_expr_kind kind, sf_loc loc, sf_xv l,
 static sf_xv negation(sf_parser *ps, sf_loc loc, sf_xv e, sf_loc eloc);
 static ast_expr *condition(sf_parser *ps, sf_xv e, sf_loc loc);
 static int open_nest(sf_parser *ps, sf_loc loc);
+static void default_in_policy(sf_parser *ps, sf_loc loc);
 static void ident_add(sf_parser *ps, sf_identlist *l, const char *name,
                       sf_loc loc);
 static void rules_add(sf_rulelist *l, ast_rule *r);
@@ -167,8 +169,7 @@ body_entries:
 body_entry:
     entry
   | DEFAULT action {
-      sf_error(ps->ctx, @1,
-               "DEFAULT is only allowed at top level, not inside POLICY");
+      default_in_policy(ps, @1);
       $$ = NULL;
     }
   | DEFINE name NUMBER {
@@ -181,6 +182,7 @@ body_entry:
 
 entry:
     USE name {
+      ps->use_before = 1;
       $$ = sf_alloc(ps->ctx, sizeof *$$);
       if ($$) {
         $$->kind = AST_ENTRY_USE;
@@ -190,6 +192,7 @@ entry:
       }
     }
   | action '{' rules_opt '}' {
+      ps->use_before = 0;
       $$ = $1;
       if ($$) $$->rules = $3.head;
     }
@@ -556,6 +559,30 @@ static void sf_yyerror(SF_YYLTYPE *loc, void *scanner, sf_parser *ps,
     sf_error(ps->ctx, *loc, "%s", msg);
 }
 
+/* The '{' not closed yet: the innermost (INNERMOST) or the outermost.
+ * 0 if none is open (or it is too deep to be kept). */
+static int open_brace(const sf_parser *ps, int innermost, sf_loc *loc) {
+  int n = ps->lex->n_open;
+  if (n == 0 || (innermost && n > SF_MAX_OPEN_BRACES)) return 0;
+  *loc = ps->lex->open_braces[innermost ? n - 1 : 0];
+  return 1;
+}
+
+/* DEFAULT inside a POLICY's braces: most often its '}' is missing (the
+ * POLICY's '{' is the outermost one open). */
+static void default_in_policy(sf_parser *ps, sf_loc loc) {
+  sf_loc brace;
+  /* "USE p DEFAULT KILL" is the top level's closing line: after it, the
+   * POLICY above has no '}'. */
+  if (!ps->use_before || !open_brace(ps, 0, &brace)) {
+    sf_error(ps->ctx, loc, "DEFAULT is only allowed at top level, not inside POLICY");
+    return;
+  }
+  sf_error(ps->ctx, loc, "expected '}' before DEFAULT: DEFAULT is only allowed at top "
+           "level, not inside POLICY");
+  sf_note(ps->ctx, brace, "to match this '{'");
+}
+
 static int is_keyword(yysymbol_kind_t k) {
   switch (k) {
   case YYSYMBOL_POLICY: case YYSYMBOL_USE: case YYSYMBOL_DEFAULT:
@@ -605,6 +632,51 @@ static void token_name(yysymbol_kind_t k, char *buf, size_t size) {
   }
 }
 
+/* 'ON' after a rule's filter braces: it goes between the name and the
+ * filter.  1 if that is the case (the error is recorded). */
+static int misplaced_on(sf_parser *ps, sf_loc loc) {
+  sf_loc brace = ps->lex->last_closed;
+  if (!brace.src) return 0;
+  sf_error(ps->ctx, loc, "'ON' comes before the argument filter, not after it: "
+           "write NAME ON ARCH { FILTER }");
+  sf_note(ps->ctx, brace, "move 'ON ...' before this '{'");
+  return 1;
+}
+
+/* A misspelled keyword (ALOW, ERNO, DEFALT): the closest of the keywords
+ * expected there, as " ; did you mean 'ALLOW'?" into HINT. */
+static void keyword_hint(const char *text, const yysymbol_kind_t *exp, int n,
+                         char *hint, size_t size) {
+  const char *names[YYNTOKENS];
+  size_t k = 0;
+  for (int i = 0; i < n; i++) /* a keyword's token name is the keyword */
+    if (is_keyword(exp[i])) names[k++] = yysymbol_name(exp[i]);
+  char upper[48];
+  size_t len = strlen(text);
+  if (len >= sizeof upper) return;
+  for (size_t i = 0; i <= len; i++) upper[i] = (char)toupper((unsigned char)text[i]);
+  const char *best = sf_closest_name(upper, names, k);
+  if (best) snprintf(hint, size, "; did you mean '%s'?", best);
+}
+
+/* The notes and fix-its an error gets: the unclosed '{' an end of file or
+ * a top-level keyword shows, the correction of a misspelled keyword. */
+static void after_syntax_error(sf_parser *ps, yysymbol_kind_t tok, sf_loc loc,
+                               const char *text, const char *hint) {
+  const char *q = strstr(hint, "'");
+  if (tok == YYSYMBOL_IDENT && q) {
+    char word[32];
+    snprintf(word, sizeof word, "%s", q + 1);
+    char *end = strchr(word, '\'');
+    if (end) *end = '\0';
+    sf_fixit(ps->ctx, loc, strlen(text), word);
+  }
+  sf_loc brace;
+  if ((tok == YYSYMBOL_YYEOF || tok == YYSYMBOL_POLICY || tok == YYSYMBOL_DEFINE) &&
+      open_brace(ps, 1, &brace))
+    sf_note(ps->ctx, brace, "to match this '{'");
+}
+
 static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner,
                                  sf_parser *ps) {
   (void)scanner;
@@ -627,6 +699,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner,
     sf_error(ps->ctx, loc, "keyword '%s' cannot be used as a name", text);
     return 0;
   }
+  if (tok == YYSYMBOL_ON && misplaced_on(ps, loc)) return 0;
 
   /* What was found. */
   char found[96];
@@ -666,8 +739,11 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner,
     token_name(k, names[i], sizeof names[i]);
     items[m++] = names[i];
   }
+  if (!hint[0] && tok == YYSYMBOL_IDENT)
+    keyword_hint(text, exp, n, hint, sizeof hint);
   if (m == 0 || m > 8) {
     sf_error(ps->ctx, loc, "unexpected %s%s", found, hint);
+    after_syntax_error(ps, tok, loc, text, hint);
     return 0;
   }
   char list[512];
@@ -679,5 +755,6 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner,
                              items[i]);
   }
   sf_error(ps->ctx, loc, "unexpected %s, expected %s%s", found, list, hint);
+  after_syntax_error(ps, tok, loc, text, hint);
   return 0;
 }

@@ -53,6 +53,10 @@ typedef struct sysfence_diag {
   int line, column; /* 1-based; 0 when unknown */
   sysfence_severity severity;
   const char *message;
+  /* A fix-it, where the compiler knows the correction: replace
+   * FIXIT_LENGTH characters at line:column by FIXIT.  NULL: none. */
+  const char *fixit;
+  int fixit_length;
 } sysfence_diag;
 
 typedef enum {
@@ -146,6 +150,19 @@ SYSFENCE_API void sysfence_clear_defines(sysfence_ctx *ctx);
 /* Parse an action as written in a policy ("ERRNO(1)", "KILL_PROCESS") into
  * its seccomp return value.  Returns 0 on success. */
 SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);
+
+/* Warnings (MODE): SYSFENCE_WARNINGS_SHOW (the default), _HIDE (none is
+ * recorded: -w), _AS_ERRORS (each is an error, its message ending in
+ * " [-Werror]", and the compilation fails: -Werror). */
+enum {
+  SYSFENCE_WARNINGS_SHOW = 0,
+  SYSFENCE_WARNINGS_HIDE = 1,
+  SYSFENCE_WARNINGS_AS_ERRORS = 2
+};
+SYSFENCE_API int sysfence_set_warnings(sysfence_ctx *ctx, int mode);
+/* Keep at most N errors (default 20; 0: no limit); past it the stages stop
+ * and a note says that more were left out. */
+SYSFENCE_API int sysfence_set_max_errors(sysfence_ctx *ctx, size_t n);
 
 /* Parse and resolve only.  Returns SYSFENCE_OK or SYSFENCE_EPOLICY. */
 SYSFENCE_API int sysfence_check(sysfence_ctx *ctx);

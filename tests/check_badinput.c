@@ -414,7 +414,7 @@ static const bad_case cases[] = {
     {.name = "unknown_syscall_for_arch_option",
      .policy = "ALLOW { open }\n",
      .arch = "aarch64",
-     .expect = "bad.policy:1:9: error: unknown syscall 'open' for aarch64"},
+     .expect = "bad.policy:1:9: error: unknown syscall 'open' for aarch64: the C library's open() calls 'openat' there"},
     {.name = "unknown_argument_did_you_mean",
      .policy = "ALLOW { read { fdd == 1 } }\n",
      .expect = "bad.policy:1:16: error: 'fdd' is neither an argument of 'read' "

@@ -591,7 +591,7 @@ START_TEST(test_syscall_names) {
   ERR(1, 9, "unknown syscall 'opneat' for x86_64; did you mean 'openat'?");
 
   fails("aarch64", "ALLOW { read,\n  open }");
-  ERR(2, 3, "unknown syscall 'open' for aarch64");
+  ERR(2, 3, "unknown syscall 'open' for aarch64: the C library's open() calls 'openat' there");
   size_t i = NOTE(2, 3, sysfence_diag_get(ctx, 1)->message);
   const char *m = sysfence_diag_get(ctx, i)->message;
   const char *prefix = "'open' exists on i386, x86_64, x32, arm, m68k, ";
@@ -673,7 +673,7 @@ START_TEST(test_on_guards) {
   NOTE(1, col("x86_64"), "first listed here");
   /* The name must exist on one of the guard's architectures. */
   fails("x86_64", "ALLOW { open ON aarch64 }");
-  ERR(1, 9, "unknown syscall 'open' for aarch64");
+  ERR(1, 9, "unknown syscall 'open' for aarch64: the C library's open() calls 'openat' there");
   fails("x86_64", "ALLOW { opne ON { i386, arm } }");
   ERR(1, 9, "unknown syscall 'opne' for i386, arm; did you mean 'open'?");
   /* Filters of skipped rules are checked against the guard's table. */

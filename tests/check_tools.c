@@ -358,7 +358,7 @@ START_TEST(eval_cli) {
            "write(2) -> ERRNO(38)  (default action)\n"
            "x32:read -> KILL_PROCESS  (bad architecture)\n"
            "i386:open -> KILL_PROCESS  (bad architecture)\n"
-           "-1 -> ERRNO(38)  (default action)\n", pol);
+           "-1 -> ERRNO(38)  (default action) [-1: no syscall]\n", pol);
   ck_assert_str_eq(r.out, want);
   tu_result_free(&r);
 

@@ -37,6 +37,7 @@ sysfence_ctx *sysfence_new(void) {
   ctx->n_arches = ctx->arch ? 1 : 0;
   ctx->bad_arch_action = SF_RET_KILL_PROCESS;
   ctx->opt_level = 1;
+  ctx->max_errors = SF_MAX_ERRORS;
   if (sf_ctx_reset(ctx) != 0) {
     sysfence_free(ctx);
     return NULL;
@@ -229,6 +230,19 @@ int sysfence_set_opt_level(sysfence_ctx *ctx, int level) {
   return SYSFENCE_OK;
 }
 
+int sysfence_set_warnings(sysfence_ctx *ctx, int mode) {
+  if (!ctx || mode < SYSFENCE_WARNINGS_SHOW || mode > SYSFENCE_WARNINGS_AS_ERRORS)
+    return SYSFENCE_EUSAGE;
+  ctx->warnings_mode = mode;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_max_errors(sysfence_ctx *ctx, size_t n) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  ctx->max_errors = n ? n : SIZE_MAX;
+  return SYSFENCE_OK;
+}
+
 int sysfence_parse_action(const char *text, uint32_t *action) {
   return sf_action_parse(text, action);
 }
@@ -308,6 +322,10 @@ int sysfence_compile(sysfence_ctx *ctx, struct sock_fprog *prog) {
   if (sf_codegen_targets(ctx, rs, n, &insns, &len) != 0) {
     free(insns);
     return status(ctx) == SYSFENCE_OK ? SYSFENCE_EPOLICY : status(ctx);
+  }
+  if (ctx->n_errors) { /* a code generator's warning under -Werror */
+    free(insns);
+    return status(ctx);
   }
   /* Nothing leaves the compiler without passing the kernel's rules. */
   char why[256];

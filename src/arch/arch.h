@@ -60,6 +60,13 @@ size_t sf_arch_companions(const sf_arch *arch, const sf_arch **out, size_t max);
  * (newstat -> stat, ...) when the name itself is not a syscall of ARCH. */
 const sf_syscall *sf_syscall_by_name(const sf_arch *arch, const char *name);
 const sf_syscall *sf_syscall_by_nr(const sf_arch *arch, uint32_t nr);
+/* NAME is no syscall of ARCH but a C library name for one (fstatat ->
+ * newfstatat on x86_64, pread -> pread64, stat -> newfstatat on aarch64,
+ * lstat64 -> lstat on x86_64): the names of ARCH's syscalls that do its
+ * work, most direct first, into OUT (at most MAX; the table's strings);
+ * returns how many (0 when NAME is a syscall of ARCH). */
+size_t sf_syscall_kernel_names(const sf_arch *arch, const char *name,
+                               const char **out, size_t max);
 /* True if NAME is a syscall or argument name (Kafel's argument aliases
  * included) on any architecture (used to refuse a #define that would shadow
  * it). */

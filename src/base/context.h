@@ -36,6 +36,8 @@ struct sysfence_ctx {
   int has_unknown;         /* --unknown: numbers no syscall of the table has */
   uint32_t unknown_action;
   int opt_level; /* 0: straightforward code, >= 1: optimized (default 1) */
+  int warnings_mode;   /* SYSFENCE_WARNINGS_* */
+  size_t max_errors;   /* errors kept (SIZE_MAX: no limit) */
   /* Syscall frequency profile (sysfence_set_weights): names sorted by
    * strcmp, no duplicates; n_profile 0: uniform weights. */
   char **profile_names;

@@ -73,30 +73,67 @@ static void settle_target(sysfence_ctx *ctx, size_t before, int is_error) {
     sf_note(ctx, (sf_loc){0}, "in the %s part of the filter", ctx->in_target);
 }
 
-void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
+SF_PRINTF(3, 0)
+static void add_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, va_list ap) {
   /* Past the cap, errors are counted but not kept: one more "too many
    * errors" note says so. */
   ctx->n_errors++;
-  ctx->dropping_notes = ctx->n_errors > SF_MAX_ERRORS;
+  ctx->dropping_notes = ctx->n_errors > ctx->max_errors;
   if (ctx->dropping_notes) return;
-  va_list ap;
-  va_start(ap, fmt);
   size_t before = ctx->n_diags;
   push_diag(ctx, SYSFENCE_ERROR, loc, fmt, ap);
-  va_end(ap);
   settle_target(ctx, before, 1);
 }
 
-void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
-  ctx->n_warnings++;
-  ctx->dropping_notes = ctx->n_warnings > SF_MAX_WARNINGS;
-  if (ctx->dropping_notes) return;
+void sf_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  size_t before = ctx->n_diags;
-  push_diag(ctx, SYSFENCE_WARNING, loc, fmt, ap);
+  add_error(ctx, loc, fmt, ap);
   va_end(ap);
-  settle_target(ctx, before, 0);
+}
+
+/* -Werror: the warning's text as an error's, marked as gcc marks it. */
+SF_PRINTF(3, 0)
+static void warning_as_error(sysfence_ctx *ctx, sf_loc loc, const char *fmt,
+                             va_list ap) {
+  char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  sf_error(ctx, loc, "%s [-Werror]", buf);
+}
+
+void sf_warning(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
+  if (ctx->warnings_mode == SYSFENCE_WARNINGS_HIDE) {
+    ctx->dropping_notes = 1; /* and its notes */
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  if (ctx->warnings_mode == SYSFENCE_WARNINGS_AS_ERRORS) {
+    warning_as_error(ctx, loc, fmt, ap);
+    va_end(ap);
+    return;
+  }
+  ctx->n_warnings++;
+  ctx->dropping_notes = ctx->n_warnings > SF_MAX_WARNINGS;
+  if (!ctx->dropping_notes) {
+    size_t before = ctx->n_diags;
+    push_diag(ctx, SYSFENCE_WARNING, loc, fmt, ap);
+    settle_target(ctx, before, 0);
+  }
+  va_end(ap);
+}
+
+void sf_fixit(sysfence_ctx *ctx, sf_loc loc, size_t len, const char *text) {
+  if (ctx->dropping_notes) return;
+  /* A note of the multi-target resolution may follow its diagnostic. */
+  size_t i = ctx->n_diags;
+  while (i > 0 && ctx->diags[i - 1].pub.severity == SYSFENCE_NOTE) i--;
+  if (!i || !same_place(ctx->diags[i - 1].loc, loc)) return;
+  sf_diag *d = &ctx->diags[i - 1];
+  char *copy = sf_strdup(ctx, text);
+  if (!copy) return;
+  d->pub.fixit = copy;
+  d->pub.fixit_length = (int)len;
 }
 
 void sf_note(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
@@ -112,7 +149,7 @@ void sf_note(sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...) {
 /* Stages go on until one error past the cap, so the note above knows that
  * errors were really left out. */
 int sf_too_many_errors(const sysfence_ctx *ctx) {
-  return ctx->n_errors > SF_MAX_ERRORS || ctx->out_of_memory;
+  return ctx->n_errors > ctx->max_errors || ctx->out_of_memory;
 }
 
 /* ---- did you mean ------------------------------------------------------ */
@@ -267,9 +304,9 @@ const char *sysfence_diag_text(const sysfence_ctx *ctx) {
   if (c->n_warnings > SF_MAX_WARNINGS)
     sb_printf(&b, "sysfence: note: %zu more warnings not shown\n",
               c->n_warnings - SF_MAX_WARNINGS);
-  if (c->n_errors > SF_MAX_ERRORS)
-    sb_printf(&b, "sysfence: note: stopped after %d errors; more errors not "
-                  "shown\n", SF_MAX_ERRORS);
+  if (c->n_errors > c->max_errors)
+    sb_printf(&b, "sysfence: note: stopped after %zu errors; more errors not "
+                  "shown (--max-errors)\n", c->max_errors);
   if (b.failed) {
     free(b.s);
     return "sysfence: error: out of memory\n";

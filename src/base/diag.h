@@ -2,6 +2,8 @@
 #ifndef SF_DIAG_H
 #define SF_DIAG_H
 
+#include <stddef.h>
+
 #include "base/source.h"
 #include "sysfence.h"
 
@@ -26,8 +28,14 @@ void sf_warning(struct sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...)
     SF_PRINTF(3, 4);
 void sf_note(struct sysfence_ctx *ctx, sf_loc loc, const char *fmt, ...)
     SF_PRINTF(3, 4);
-/* True once more than SF_MAX_ERRORS errors were seen: stages should stop. */
+/* True once more than the context's maximum of errors (sysfence_set_max_errors,
+ * default SF_MAX_ERRORS) were seen: stages should stop. */
 int sf_too_many_errors(const struct sysfence_ctx *ctx);
+
+/* The correction for the last error or warning recorded (sf_error,
+ * sf_warning): replace LEN characters at LOC by TEXT.  Ignored when that
+ * diagnostic was dropped or is at another place. */
+void sf_fixit(struct sysfence_ctx *ctx, sf_loc loc, size_t len, const char *text);
 
 /* Edit distance helper for did-you-mean hints: the candidate closest to
  * WORD among N names, or NULL if none is close enough to suggest. */

@@ -27,7 +27,7 @@ static int run_front(const sf_command *cmd, int argc, char **argv, int compile) 
   if (rc < 0) {
     struct sock_fprog prog = {0};
     int st = compile ? sysfence_compile(ctx, &prog) : sysfence_check(ctx);
-    fputs(sysfence_diag_text(ctx), stderr);
+    sf_cli_print_diags(ctx, &o);
     if (st == SYSFENCE_OK && compile &&
         sysfence_write_file(ctx, &prog, o.format, o.name, out) != SYSFENCE_OK) {
       fprintf(stderr, "sysfence: error: cannot write '%s': %s\n", out,
@@ -55,11 +55,11 @@ const sf_command sf_cmd_compile = {
     "Compile POLICY ('-' reads stdin) into a seccomp filter: a raw blob, a C\n"
     "header or a listing, validated against the kernel's rules before it is\n"
     "written.",
-    "ofaIDnBUORhV", NULL, 1, 0, 0, run_compile, NULL, 0};
+    "ofaIDnBUOR" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_compile, NULL, 0};
 
 const sf_command sf_cmd_check = {
     "check", "POLICY",
     "parse and resolve POLICY; report diagnostics only",
     "Parse and resolve POLICY ('-' reads stdin) for the target architecture\n"
     "and print the diagnostics; write nothing.",
-    "aIDBUhV", NULL, 1, 0, 0, run_check, NULL, 0};
+    "aIDBU" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_check, NULL, 0};

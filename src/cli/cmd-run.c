@@ -76,6 +76,7 @@ static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
   } else if (!sysfence_host_arch()) {
     return sf_cli_usage_error(&sf_cmd_run, "no syscall table for this host; give --arch");
   }
+  sf_cli_configure_diags(ctx, o);
   char why[512];
   if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
                          sizeof why) != 0 ||
@@ -94,7 +95,7 @@ static int compile(const sf_cli_opts *o, char *const *command, sysfence_ctx *ctx
   int rc = configure(ctx, o);
   if (rc >= 0) return rc;
   int st = sysfence_compile(ctx, prog);
-  fputs(sysfence_diag_text(ctx), stderr);
+  sf_cli_print_diags(ctx, o);
   if (st == SYSFENCE_OK) return 0;
   fprintf(stderr, "sysfence: run: error: %s; '%s' not run\n",
           st == SYSFENCE_EPOLICY ? "the policy has errors" : strerror(errno),
@@ -182,5 +183,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBUtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUtgspY" SF_DIAG_OPTS "hV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

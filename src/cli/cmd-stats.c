@@ -188,7 +188,7 @@ static int stats_policy(const sf_cli_opts *o, const unsigned char *raw, size_t l
   struct sock_fprog prog = {0};
   if (rc < 0) {
     int st = sysfence_compile(ctx, &prog);
-    fputs(sysfence_diag_text(ctx), stderr);
+    sf_cli_print_diags(ctx, o);
     rc = st == SYSFENCE_OK ? stats_targets(&prog, ctx)
          : st == SYSFENCE_EPOLICY ? EXIT_POLICY : EXIT_USAGE;
   }
@@ -262,4 +262,4 @@ const sf_command sf_cmd_stats = {
     "-a, the one it checks first), then each other AUDIT_ARCH it compares\n"
     "seccomp_data.arch with; a policy compiled for several targets\n"
     "(--arch x86_64,i386,x32), one per target.",
-    "aIDBUORPLhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};
+    "aIDBUORPL" SF_DIAG_OPTS "hV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};

@@ -84,6 +84,16 @@ static const struct {
     {'Y', 'n', "dry-run", NULL,
      "compile, preflight and print the listing; install and\n"
      "run nothing"},
+    {'W', 'W', "warnings", "error",
+     "-Werror: every warning is an error (nothing is written,\n"
+     "exit status 1)"},
+    {'w', 'w', "no-warnings", NULL, "-w: show no warnings"},
+    {'E', 0, "max-errors", "N",
+     "stop after N errors (default 20; 0: no limit)"},
+    {'F', 0, "diagnostics-format", "FORMAT",
+     "text (default) or json: one JSON object a line per error\n"
+     "or warning (file, line, column, severity, message, notes,\n"
+     "fixit), for editors and CI"},
     {'h', 'h', "help", NULL, "show this help and exit"},
     {'V', 'V', "version", NULL, "show the version and exit"},
 };
@@ -152,7 +162,9 @@ void sf_cli_help(const sf_command *cmd, FILE *out) {
           *cmd->args ? " " : "", cmd->args, cmd->about);
   for (int i = 0; i < N_OPTIONS; i++)
     if (takes(cmd, options[i].id)) print_option(cmd, i, out);
-  if (cmd->max_args != 0 && strcmp(cmd->name, "run") != 0)
+  /* The commands that take CALLs after their input. */
+  if (cmd->takes_input && cmd->max_args != 0 && strcmp(cmd->name, "run") != 0 &&
+      strcmp(cmd->name, "explain") != 0)
     fprintf(out, "\n"), fprintf(out, call_syntax,
                                  takes(cmd, 'I') ? "  An ARG may also be\na "
                                                    "constant #define'd in the policy or given "
@@ -225,6 +237,27 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
   case 's': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
   case 'p': o->no_preflight = 1; break;
   case 'Y': o->dry_run = 1; break;
+  case 'W':
+    if (strcmp(arg, "error") != 0)
+      return sf_cli_usage_error(cmd, "unknown warning option '-W%s' (expected -Werror)", arg);
+    o->warnings = SYSFENCE_WARNINGS_AS_ERRORS;
+    break;
+  case 'w': o->warnings = SYSFENCE_WARNINGS_HIDE; break;
+  case 'E': {
+    char *end;
+    errno = 0;
+    long n = strtol(arg, &end, 10);
+    if (!*arg || *end || n < 0 || errno)
+      return sf_cli_usage_error(cmd, "--max-errors '%s': expected a number, 0 for no limit", arg);
+    o->max_errors = n;
+    o->max_errors_given = 1;
+    break;
+  }
+  case 'F':
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0)
+      return sf_cli_usage_error(cmd, "unknown diagnostics format '%s' (expected text or json)", arg);
+    o->diag_json = strcmp(arg, "json") == 0;
+    break;
   case 'h': sf_cli_help(cmd, stdout); return EXIT_OK;
   case 'V': printf("sysfence %s\n", sysfence_version()); return EXIT_OK;
   }
@@ -236,6 +269,9 @@ static int take_arguments(const sf_command *cmd, int argc, char **argv,
                           sf_cli_opts *o) {
   int n = argc - optind - (cmd->takes_input ? 1 : 0);
   if (n < 0) return sf_cli_usage_error(cmd, "missing input file");
+  if (n < cmd->min_args && strcmp(cmd->name, "explain") == 0)
+    return sf_cli_usage_error(cmd, "missing RECORD (a seccomp audit record, or a "
+                                   "syscall number)");
   if (n < cmd->min_args)
     return sf_cli_usage_error(cmd, "missing call to evaluate, e.g. 'read(0, 0, 16)'");
   if (cmd->max_args >= 0 && n > cmd->max_args)
@@ -328,9 +364,15 @@ const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
   return arch;
 }
 
+void sf_cli_configure_diags(sysfence_ctx *ctx, const sf_cli_opts *o) {
+  sysfence_set_warnings(ctx, o->warnings);
+  if (o->max_errors_given) sysfence_set_max_errors(ctx, (size_t)o->max_errors);
+}
+
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o) {
   char why[512];
+  sf_cli_configure_diags(ctx, o);
   if (o->arch && sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
     return sf_cli_usage_error(cmd, "--arch %s: %s", o->arch, why);
   if (sf_cli_set_options(ctx, o->bad_arch, o->includes, o->n_includes, why,
@@ -417,6 +459,29 @@ const sf_arch *sf_cli_decode_inferred(const unsigned char *raw, size_t len,
   return NULL;
 }
 
+/* Text where a compiled filter is expected: a policy (or a JSON profile)
+ * given to disasm or sim.  A filter's instructions always hold NUL bytes. */
+static int text_not_filter(const char *path, const unsigned char *raw, size_t len) {
+  size_t i = 0;
+  for (; i < len; i++)
+    if (raw[i] < 0x20 && !strchr("\t\r\n\f", raw[i])) break;
+  if (len == 0 || i < len) return 0;
+  /* Eight letters may be a (broken) filter; a policy has spaces or braces. */
+  if (!memchr(raw, ' ', len) && !memchr(raw, '\n', len) && !memchr(raw, '{', len))
+    return 0;
+  for (i = 0; i < len && strchr(" \t\r\n", raw[i]); i++) continue;
+  int json = i < len && raw[i] == '{';
+  fprintf(stderr, "%s: error: this is text (%s), not a compiled filter\n", path,
+          json ? "a JSON document: an OCI or Docker seccomp profile?" : "a policy?");
+  if (json)
+    fprintf(stderr, "%s: note: compile it first: 'sysfence compile %s -o FILE.bpf'\n",
+            path, path);
+  else
+    fprintf(stderr, "%s: note: 'sysfence eval %s CALL' decides calls by the policy, "
+            "'sysfence compile --format asm %s' lists its program\n", path, path, path);
+  return 1;
+}
+
 int sf_cli_load_blob(const char *path, const sf_arch **arch, int infer,
                      int validate, struct sock_filter **prog, size_t *n,
                      char *why, size_t why_size) {
@@ -424,6 +489,10 @@ int sf_cli_load_blob(const char *path, const sf_arch **arch, int infer,
   size_t len;
   int rc = sf_cli_read(path, SF_BLOB_READ_MAX, &raw, &len);
   if (rc >= 0) return rc;
+  if (text_not_filter(path, raw, len)) {
+    free(raw);
+    return EXIT_POLICY;
+  }
   const sf_arch *found =
       infer ? sf_cli_decode_inferred(raw, len, (*arch)->big_endian, 0, prog, n) : NULL;
   int bad = 0;

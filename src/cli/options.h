@@ -34,6 +34,10 @@ typedef struct sf_cli_opts {
   int opt_level; /* -1: the library's default */
   unsigned flags; /* run: SYSFENCE_APPLY_* */
   int dry_run, no_preflight; /* run */
+  int warnings;    /* -w, -Werror: SYSFENCE_WARNINGS_* */
+  long max_errors; /* --max-errors, when max_errors_given (0: no limit) */
+  int max_errors_given;
+  int diag_json;   /* --diagnostics-format json */
   sf_input_kind kind;
 } sf_cli_opts;
 
@@ -43,8 +47,12 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
  * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob, t --tsync,
- * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
+ * g --log, s --spec-allow, p --no-preflight, Y --dry-run, E --max-errors,
+ * F --diagnostics-format; SF_DIAG_OPTS are the diagnostics' options, for
+ * every command that reads a policy); every command
  * takes -h and -V. */
+#define SF_DIAG_OPTS "WwEF"
+
 typedef struct sf_command {
   const char *name;
   const char *args;     /* "POLICY", "FILE.bpf CALL...", "" */
@@ -75,6 +83,11 @@ int sf_cli_parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o);
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o);
 int sf_cli_configure(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o);
+/* Apply -w, -Werror and --max-errors to CTX. */
+void sf_cli_configure_diags(sysfence_ctx *ctx, const sf_cli_opts *o);
+/* CTX's diagnostics on stderr: as text, or (--diagnostics-format json) one
+ * JSON object a line (diagjson.c). */
+void sf_cli_print_diags(const sysfence_ctx *ctx, const sf_cli_opts *o);
 /* The architecture -a names, or the host's; NULL after a usage error. */
 const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o);
 /* An exit status for a compilation's SYSFENCE_* result. */
@@ -124,6 +137,7 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
 
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
-    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches;
+    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_explain,
+    sf_cmd_syscalls;
 
 #endif

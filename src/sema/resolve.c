@@ -839,8 +839,16 @@ static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
   if (absent_here(st, g, written)) return 1;
   const sf_arch *hint_arch = g->applies ? st->arch : g->archs[0];
   const char *where = g->applies ? st->arch->name : join(st, g->names, g->n);
-  sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written, where,
-           suggest_syscall(st, hint_arch, written));
+  const char *kernel[2];
+  size_t nk = sf_syscall_kernel_names(hint_arch, written, kernel, 2);
+  if (nk)
+    sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s: the C library's %s() "
+             "calls '%s'%s%s%s there", written, where, written, kernel[0],
+             nk > 1 ? " or '" : "", nk > 1 ? kernel[1] : "", nk > 1 ? "'" : "");
+  else
+    sf_error(ctx, r->name.loc, "unknown syscall '%s' for %s%s", written, where,
+             suggest_syscall(st, hint_arch, written));
+  if (nk) sf_fixit(ctx, r->name.loc, strlen(written), kernel[0]);
   note_other_arches(st, written, r->name.loc, where);
   return -1;
 }
