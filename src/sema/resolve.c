@@ -20,6 +20,7 @@
 #include "bpf/action.h"
 #include "base/context.h"
 #include "sema/defines.h"
+#include "arch/constants.h"
 #include "base/diag.h"
 #include "base/hash.h"
 #include "sema/ruleset.h"
@@ -30,7 +31,10 @@ typedef struct constant {
   const char *name;
   uint64_t value;
   int negative;
-  sf_loc loc;        /* no location: a run-time constant (-D) */
+  sf_loc loc;        /* no location: a run-time constant (-D) or a
+                        predefined one */
+  int predefined;    /* from the target's table (arch/constants.h), not
+                        yet #define'd by the policy */
   struct constant *next;
 } constant;
 
@@ -163,8 +167,20 @@ static int sym_add(rstate *st, symtab *t, const char *name, void *val) {
   return -1;
 }
 
+static void add_constant(rstate *st, const char *name, uint64_t value,
+                         int negative, sf_loc loc);
+
+/* A constant of the policy or -D, else the target's predefined one (taken
+ * into the table on first use, so each target gets its own value). */
 static constant *find_const(rstate *st, const char *name) {
-  return sym_find(&st->const_tab, name);
+  constant *c = sym_find(&st->const_tab, name);
+  if (c) return c;
+  const sf_constant *p = sf_constant_find(st->arch, name);
+  if (!p) return NULL;
+  add_constant(st, p->name, (uint64_t)p->value, p->value < 0, (sf_loc){0});
+  c = sym_find(&st->const_tab, name);
+  if (c) c->predefined = 1;
+  return c;
 }
 
 static policy *find_policy(rstate *st, const char *name) {
@@ -1040,6 +1056,21 @@ static void add_constant(rstate *st, const char *name, uint64_t value,
   sym_add(st, &st->const_tab, name, c);
 }
 
+/* A policy's #define of a predefined name: the same value is what Kafel
+ * policies write (accepted silently); another value is the policy's to
+ * choose, but worth a warning naming both. */
+static void redefine_predefined(rstate *st, constant *c, const ast_top *t) {
+  if (c->value != t->value || c->negative != t->negative)
+    warn(st, t->name.loc,
+         "'%s' is predefined as %s on %s; the policy's value %s is used",
+         c->name, fmt_u64(st, c->value, c->negative), st->arch->name,
+         fmt_u64(st, t->value, t->negative));
+  c->value = t->value;
+  c->negative = t->negative;
+  c->loc = t->name.loc;
+  c->predefined = 0;
+}
+
 static void define_constant(rstate *st, const ast_top *t) {
   sysfence_ctx *ctx = st->ctx;
   const char *name = t->name.name;
@@ -1054,6 +1085,10 @@ static void define_constant(rstate *st, const ast_top *t) {
     return;
   }
   constant *c = find_const(st, name);
+  if (c && c->predefined) {
+    redefine_predefined(st, c, t);
+    return;
+  }
   if (c) {
     if (c->value != t->value) {
       sf_error(ctx, t->name.loc, "'%s' is redefined with a different value (%s, was %s)",
