@@ -270,6 +270,22 @@ START_TEST(test_own_define_other_value_warns) {
 }
 END_TEST
 
+/* A misspelled predefined name gets a did-you-mean. */
+START_TEST(test_misspelled_suggests) {
+  struct sock_fprog p = {0};
+  char *d = NULL;
+  ck_assert_int_ne(compile_for("ERRNO(EPRM) { uname } DEFAULT ALLOW", "x86_64", &p, &d),
+                   SYSFENCE_OK);
+  ck_assert_msg(strstr(d, "'EPRM' is not a defined constant; did you mean 'EPERM'?"), "%s", d);
+  free(d);
+  ck_assert_int_ne(compile_for("ERRNO(1) { socket { domain == AF_INTE6 } } DEFAULT ALLOW",
+                               "x86_64", &p, &d),
+                   SYSFENCE_OK);
+  ck_assert_msg(strstr(d, "did you mean 'AF_INET6'?"), "%s", d);
+  free(d);
+}
+END_TEST
+
 START_TEST(test_command_lists) {
   tu_result r = tu_run_program(tu_sysfence(), NULL, "constants", "--arch", "mips",
                                "ENOSYS", "SOCK_ST*", NULL);
@@ -299,6 +315,7 @@ static Suite *constants_suite(void) {
   tcase_add_test(tc, test_value_per_target);
   tcase_add_test(tc, test_own_define_same_value_silent);
   tcase_add_test(tc, test_own_define_other_value_warns);
+  tcase_add_test(tc, test_misspelled_suggests);
   tcase_add_test(tc, test_command_lists);
   suite_add_tcase(s, tc);
   return s;

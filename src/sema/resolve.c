@@ -260,8 +260,28 @@ static int pid_constant_missing(rstate *st, const char *name, sf_loc loc) {
 
 /* ---- actions ------------------------------------------------------------------ */
 
-/* ERRNO(EPERM): the value of a #define'd constant (Kafel only takes a
- * literal there). */
+/* How many constants the policy can use on this target: its own and -D's
+ * (in st->consts) and the target's predefined ones (some may be both). */
+static size_t n_constant_names(rstate *st) {
+  size_t n = 0;
+  for (constant *k = st->consts; k; k = k->next) n++;
+  size_t predefined;
+  sf_constants_of(st->arch, &predefined);
+  return n + predefined;
+}
+
+/* Their names into NAMES (room for n_constant_names()); how many. */
+static size_t constant_names(rstate *st, const char **names) {
+  size_t j = 0;
+  for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+  size_t predefined;
+  const sf_constant *all = sf_constants_of(st->arch, &predefined);
+  for (size_t i = 0; i < predefined; i++) names[j++] = all[i].name;
+  return j;
+}
+
+/* ERRNO(EPERM): the value of a #define'd or predefined constant (Kafel
+ * only takes a literal there). */
 static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
                            uint64_t *value, int *negative) {
   constant *c = find_const(st, a->value_name);
@@ -271,15 +291,9 @@ static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
     return 0;
   }
   if (pid_constant_missing(st, a->value_name, loc)) return -1;
-  size_t n = 0;
-  for (constant *k = st->consts; k; k = k->next) n++;
-  const char **names = sf_alloc(st->ctx, (n + 1) * sizeof *names);
+  const char **names = sf_alloc(st->ctx, (n_constant_names(st) + 1) * sizeof *names);
   const char *hint = "";
-  if (names) {
-    size_t j = 0;
-    for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
-    hint = suggest(st, a->value_name, names, j);
-  }
+  if (names) hint = suggest(st, a->value_name, names, constant_names(st, names));
   sf_error(st->ctx, loc, "'%s' is not a defined constant%s", a->value_name, hint);
   return -1;
 }
@@ -477,8 +491,7 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     }
     /* Unknown: suggest among the argument names (aliases included) and the
      * constants. */
-    size_t n = 2 * (size_t)tab->n;
-    for (constant *k = st->consts; k; k = k->next) n++;
+    size_t n = 2 * (size_t)tab->n + n_constant_names(st);
     const char **names = sf_alloc(ctx, (n + 1) * sizeof *names);
     const char *hint = "";
     if (names) {
@@ -486,7 +499,7 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
       for (int a = 0; a < tab->n; a++) names[j++] = tab->names[a];
       for (int a = 0; a < tab->n; a++)
         if (tab->aliases[a]) names[j++] = tab->aliases[a];
-      for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+      j += constant_names(st, names + j);
       hint = suggest(st, e->name, names, j);
     }
     sf_error(ctx, e->loc,
