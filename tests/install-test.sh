@@ -21,7 +21,7 @@ skip_check() {
 }
 
 : "${MAKE:=make}" "${CC:=cc}" "${PKG_CONFIG:=pkg-config}"
-for v in bindir libdir includedir mandir pkgconfigdir abs_top_srcdir abs_top_builddir; do
+for v in bindir libdir includedir mandir pkgconfigdir pkgdatadir abs_top_srcdir abs_top_builddir; do
   eval "test -n \"\${$v:-}\"" || fail "\$$v is not set (run me through 'make check')"
 done
 
@@ -44,6 +44,36 @@ echo "install-test: installed files present"
 # The programs run from where they were installed.
 "$B/sysfence" --version | grep -q sysfence || fail "installed sysfence --version"
 "$B/sysfence-exec" --version | grep -q sysfence-exec || fail "installed sysfence-exec --version"
+
+# The policy library: the shipped policies, their groups and the Python
+# launcher in $(pkgdatadir); the installed sysfence names that folder in its
+# --help and searches it for #include after the including file's folder and
+# -I.  (The folder compiled in is $pkgdatadir, outside DESTDIR, so the
+# search is tried with SYSFENCE_POLICY_DIR naming the DESTDIR copy.)
+D=$dest$pkgdatadir
+for f in "$D/groups/basic-io.policy" "$D/groups/memory.policy" "$D/no-exec.policy" \
+         "$D/python-sandbox.policy" "$D/python-sandbox-launch.py"; do
+  test -e "$f" || fail "not installed: $f"
+done
+test -x "$D/python-sandbox-launch.py" || fail "the Python launcher is not executable"
+unset SYSFENCE_POLICY_DIR
+"$B/sysfence" --help | grep -F "Policy library: $pkgdatadir" >/dev/null ||
+  fail "sysfence --help does not name the policy library $pkgdatadir"
+mkdir "$tmp/elsewhere" || fail "mkdir"
+cat >"$tmp/elsewhere/mine.policy" <<'POLICY'
+#include "groups/basic-io.policy"
+#include "groups/memory.policy"
+POLICY p { ALLOW { exit_group }, ERRNO(EPERM) { uname } }
+USE p, USE basic_io, USE memory DEFAULT KILL
+POLICY
+(cd "$tmp" && SYSFENCE_POLICY_DIR=$D "$B/sysfence" compile -o "$tmp/mine.bpf" \
+  elsewhere/mine.policy) || fail "an installed group is not found from another folder"
+test -s "$tmp/mine.bpf" || fail "no filter written for elsewhere/mine.policy"
+# Without the library the same policy cannot find its group.
+(cd "$tmp" && SYSFENCE_POLICY_DIR= "$B/sysfence" compile -o "$tmp/none.bpf" \
+  elsewhere/mine.policy) 2>"$tmp/none.err" && fail "compiled without the policy library"
+grep -F 'groups/basic-io.policy' "$tmp/none.err" >/dev/null || fail "no error naming the group"
+echo "install-test: policy library in $pkgdatadir, found from another folder"
 
 # The shared library: versioned soname; only the API is exported.
 if command -v readelf >/dev/null 2>&1; then

@@ -8,7 +8,8 @@
  *   codegen/  program.h (rule set -> BPF)
  *   bpf/      bpf.h (constants, validator, simulator), action.h, blob.h,
  *             listing.h, cheader.h
- *   arch/     arch.h (tables and lookups)
+ *   arch/     arch.h (tables and lookups), constants.h (the predefined
+ *             constants)
  *   base/     context.h (the context's private layout: diagnostics, the
  *             arena), diag.h, source.h
  *   cli/      call.h (CALL parsing), stats.h (path measurements) */
@@ -16,6 +17,7 @@
 #define SF_TESTS_INTERNAL_H
 
 #include "arch/arch.h"
+#include "arch/constants.h"
 #include "base/context.h"
 #include "base/diag.h"
 #include "base/source.h"

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/context.h"
@@ -90,12 +91,19 @@ static char *join(sysfence_ctx *ctx, const char *dir, const char *name) {
   return p;
 }
 
+const char *sf_policy_library_dir(void) {
+  const char *env = getenv("SYSFENCE_POLICY_DIR");
+  if (env) return *env ? env : NULL;
+  return SF_POLICY_DIR;
+}
+
 const sf_source *sf_load_include(sysfence_ctx *ctx, const char *name,
                                   sf_loc loc) {
   const sf_source *from = loc.src;
-  /* Candidate folders: the including file's, then the include paths. */
+  /* Candidate folders: the including file's, then the include paths (-I),
+   * then the installed policy library. */
   size_t n_dirs = 0;
-  const char **dirs = sf_alloc(ctx, (ctx->n_include_dirs + 1) * sizeof *dirs);
+  const char **dirs = sf_alloc(ctx, (ctx->n_include_dirs + 2) * sizeof *dirs);
   if (!dirs) return NULL;
   if (name[0] == '/') {
     dirs[n_dirs++] = NULL;
@@ -103,6 +111,8 @@ const sf_source *sf_load_include(sysfence_ctx *ctx, const char *name,
     if (from && from->dir) dirs[n_dirs++] = from->dir;
     for (size_t i = 0; i < ctx->n_include_dirs; i++)
       dirs[n_dirs++] = ctx->include_dirs[i];
+    const char *library = sf_policy_library_dir();
+    if (library) dirs[n_dirs++] = library;
   }
   for (size_t i = 0; i < n_dirs; i++) {
     char *path = dirs[i] ? join(ctx, dirs[i], name) : sf_strdup(ctx, name);

@@ -3,13 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/load.h"
 #include "cli/options.h"
 #include "sysfence.h"
 
 static const sf_command *const commands[] = {
     &sf_cmd_compile, &sf_cmd_check, &sf_cmd_disasm, &sf_cmd_eval, &sf_cmd_sim,
     &sf_cmd_stats,   &sf_cmd_run,   &sf_cmd_arches, &sf_cmd_explain,
-    &sf_cmd_syscalls,
+    &sf_cmd_syscalls, &sf_cmd_constants,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -34,8 +35,17 @@ static void usage(FILE *out) {
                "  -h, --help     show this help and exit ('sysfence COMMAND --help':\n"
                "                 the options of COMMAND)\n"
                "  -V, --version  show the version and exit\n"
-               "\n"
-               "Exit status: 0 success, 1 errors in the policy or program, 2 usage or\n"
+               "\n");
+  /* Where '#include "groups/..."' finds the installed policy library. */
+  const char *library = sf_policy_library_dir();
+  fprintf(out,
+          "Policy library: %s\n"
+          "  the shipped policies and their groups; #include searches it after the\n"
+          "  including file's folder and -I (SYSFENCE_POLICY_DIR names another\n"
+          "  folder, or none when empty)\n"
+          "\n",
+          library ? library : "(none: SYSFENCE_POLICY_DIR is empty)");
+  fprintf(out, "Exit status: 0 success, 1 errors in the policy or program, 2 usage or\n"
                "I/O error; run: COMMAND's own, or 125 nothing was run, 126 COMMAND not\n"
                "executable, 127 COMMAND not found.\n");
 }

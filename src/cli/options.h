@@ -138,6 +138,6 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
     sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_explain,
-    sf_cmd_syscalls;
+    sf_cmd_syscalls, sf_cmd_constants;
 
 #endif

@@ -20,6 +20,7 @@
 #include "bpf/action.h"
 #include "base/context.h"
 #include "sema/defines.h"
+#include "arch/constants.h"
 #include "base/diag.h"
 #include "base/hash.h"
 #include "sema/ruleset.h"
@@ -30,7 +31,10 @@ typedef struct constant {
   const char *name;
   uint64_t value;
   int negative;
-  sf_loc loc;        /* no location: a run-time constant (-D) */
+  sf_loc loc;        /* no location: a run-time constant (-D) or a
+                        predefined one */
+  int predefined;    /* from the target's table (arch/constants.h), not
+                        yet #define'd by the policy */
   struct constant *next;
 } constant;
 
@@ -163,8 +167,20 @@ static int sym_add(rstate *st, symtab *t, const char *name, void *val) {
   return -1;
 }
 
+static void add_constant(rstate *st, const char *name, uint64_t value,
+                         int negative, sf_loc loc);
+
+/* A constant of the policy or -D, else the target's predefined one (taken
+ * into the table on first use, so each target gets its own value). */
 static constant *find_const(rstate *st, const char *name) {
-  return sym_find(&st->const_tab, name);
+  constant *c = sym_find(&st->const_tab, name);
+  if (c) return c;
+  const sf_constant *p = sf_constant_find(st->arch, name);
+  if (!p) return NULL;
+  add_constant(st, p->name, (uint64_t)p->value, p->value < 0, (sf_loc){0});
+  c = sym_find(&st->const_tab, name);
+  if (c) c->predefined = 1;
+  return c;
 }
 
 static policy *find_policy(rstate *st, const char *name) {
@@ -244,8 +260,28 @@ static int pid_constant_missing(rstate *st, const char *name, sf_loc loc) {
 
 /* ---- actions ------------------------------------------------------------------ */
 
-/* ERRNO(EPERM): the value of a #define'd constant (Kafel only takes a
- * literal there). */
+/* How many constants the policy can use on this target: its own and -D's
+ * (in st->consts) and the target's predefined ones (some may be both). */
+static size_t n_constant_names(rstate *st) {
+  size_t n = 0;
+  for (constant *k = st->consts; k; k = k->next) n++;
+  size_t predefined;
+  sf_constants_of(st->arch, &predefined);
+  return n + predefined;
+}
+
+/* Their names into NAMES (room for n_constant_names()); how many. */
+static size_t constant_names(rstate *st, const char **names) {
+  size_t j = 0;
+  for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+  size_t predefined;
+  const sf_constant *all = sf_constants_of(st->arch, &predefined);
+  for (size_t i = 0; i < predefined; i++) names[j++] = all[i].name;
+  return j;
+}
+
+/* ERRNO(EPERM): the value of a #define'd or predefined constant (Kafel
+ * only takes a literal there). */
 static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
                            uint64_t *value, int *negative) {
   constant *c = find_const(st, a->value_name);
@@ -255,15 +291,9 @@ static int action_constant(rstate *st, const ast_action *a, sf_loc loc,
     return 0;
   }
   if (pid_constant_missing(st, a->value_name, loc)) return -1;
-  size_t n = 0;
-  for (constant *k = st->consts; k; k = k->next) n++;
-  const char **names = sf_alloc(st->ctx, (n + 1) * sizeof *names);
+  const char **names = sf_alloc(st->ctx, (n_constant_names(st) + 1) * sizeof *names);
   const char *hint = "";
-  if (names) {
-    size_t j = 0;
-    for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
-    hint = suggest(st, a->value_name, names, j);
-  }
+  if (names) hint = suggest(st, a->value_name, names, constant_names(st, names));
   sf_error(st->ctx, loc, "'%s' is not a defined constant%s", a->value_name, hint);
   return -1;
 }
@@ -461,8 +491,7 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
     }
     /* Unknown: suggest among the argument names (aliases included) and the
      * constants. */
-    size_t n = 2 * (size_t)tab->n;
-    for (constant *k = st->consts; k; k = k->next) n++;
+    size_t n = 2 * (size_t)tab->n + n_constant_names(st);
     const char **names = sf_alloc(ctx, (n + 1) * sizeof *names);
     const char *hint = "";
     if (names) {
@@ -470,7 +499,7 @@ static sf_val *resolve_val(rstate *st, const ast_expr *e, const argtab *tab,
       for (int a = 0; a < tab->n; a++) names[j++] = tab->names[a];
       for (int a = 0; a < tab->n; a++)
         if (tab->aliases[a]) names[j++] = tab->aliases[a];
-      for (constant *k = st->consts; k; k = k->next) names[j++] = k->name;
+      j += constant_names(st, names + j);
       hint = suggest(st, e->name, names, j);
     }
     sf_error(ctx, e->loc,
@@ -1048,6 +1077,21 @@ static void add_constant(rstate *st, const char *name, uint64_t value,
   sym_add(st, &st->const_tab, name, c);
 }
 
+/* A policy's #define of a predefined name: the same value is what Kafel
+ * policies write (accepted silently); another value is the policy's to
+ * choose, but worth a warning naming both. */
+static void redefine_predefined(rstate *st, constant *c, const ast_top *t) {
+  if (c->value != t->value || c->negative != t->negative)
+    warn(st, t->name.loc,
+         "'%s' is predefined as %s on %s; the policy's value %s is used",
+         c->name, fmt_u64(st, c->value, c->negative), st->arch->name,
+         fmt_u64(st, t->value, t->negative));
+  c->value = t->value;
+  c->negative = t->negative;
+  c->loc = t->name.loc;
+  c->predefined = 0;
+}
+
 static void define_constant(rstate *st, const ast_top *t) {
   sysfence_ctx *ctx = st->ctx;
   const char *name = t->name.name;
@@ -1062,6 +1106,10 @@ static void define_constant(rstate *st, const ast_top *t) {
     return;
   }
   constant *c = find_const(st, name);
+  if (c && c->predefined) {
+    redefine_predefined(st, c, t);
+    return;
+  }
   if (c) {
     if (c->value != t->value) {
       sf_error(ctx, t->name.loc, "'%s' is redefined with a different value (%s, was %s)",
