@@ -589,7 +589,11 @@ START_TEST(x32_on_the_kernel) {
   if (!x32_available()) {
     tu_not_applicable("x32_on_the_kernel", "the kernel does not run x32 calls "
                       "(ENOSYS: CONFIG_X86_X32_ABI off, or syscall.x32=y not "
-                      "given); x32 is checked in the simulator only");
+                      "given); here x32 calls are checked in the simulator and "
+                      "the filter's decisions for x32 numbers in this kernel "
+                      "(x32_windows_in_the_kernel), and x32 calls on a real "
+                      "kernel by 'make check-kernels' (Debian's amd64 kernel "
+                      "booted with syscall.x32=y under qemu)");
     return;
   }
   const char *lists[] = {"x86_64,x32", "x86_64,i386,x32"};
