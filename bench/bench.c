@@ -211,10 +211,6 @@ static void sf_row(const config *cfg, const char *path, int opt, row *r,
 
 /* ---- libseccomp on the OCI profiles -------------------------------------- */
 
-static const char *const docker_caps[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-    "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
 static const char *const podman_caps[] = {
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
     "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
@@ -230,7 +226,7 @@ typedef struct profile {
 
 static const profile profiles[] = {
     {"docker default.json", "oci/moby-profiles/default.json", "docker-default.kafel",
-     docker_caps, sizeof docker_caps / sizeof docker_caps[0], "Docker's default", 106},
+     oci_docker_caps, OCI_N_DOCKER_CAPS, "Docker's default", 106},
     {"podman seccomp.json", "oci/containers-common/seccomp.json", "podman-default.kafel",
      podman_caps, sizeof podman_caps / sizeof podman_caps[0], "Podman's default", 107},
 };
@@ -245,7 +241,7 @@ typedef struct progs {
 
 static void ls_row(const config *cfg, json_object *doc, const profile *p,
                    const csv_table *csv, int memfd, int opt, row *r, progs *keep) {
-  oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL};
+  oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL, NULL};
   oci_report rep;
   struct sock_filter *prog;
   size_t len;
@@ -358,7 +354,7 @@ static int oci_section(const config *cfg, progs *out, int print) {
                       p->caps_name, p->kafel);
     if (!print) {
       for (int opt = 1; opt <= 2; opt++) {
-        oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL};
+        oci_opts o = {"amd64", p->caps, p->n_caps, 6, 1, NULL, opt, NULL, NULL};
         oci_report rep;
         char why[160];
         if (oci_compile(doc, &o, &csv, memfd, &out[i].ls[opt], &out[i].ls_len[opt], &rep,
@@ -446,7 +442,8 @@ static void multi_section(const config *cfg) {
   path_join(path, sizeof path, cfg->shared, "corpus/oci/moby-profiles/default.json");
   json_object *doc = memfd >= 0 ? json_object_from_file(path) : NULL;
   for (int opt = 1; doc && opt <= 2; opt++) {
-    oci_opts o = {"amd64", profiles[0].caps, profiles[0].n_caps, 6, 1, NULL, opt, subs};
+    oci_opts o = {"amd64", oci_docker_caps, OCI_N_DOCKER_CAPS, 6, 1, NULL, opt, subs,
+                  NULL};
     oci_report rep;
     struct sock_filter *prog;
     size_t len;

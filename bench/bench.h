@@ -23,7 +23,14 @@ typedef struct oci_opts {
   const char *const *sub_arches; /* added with seccomp_arch_add (runc's
                                   archMap: "x86", "x32" for amd64); NULL-ended,
                                   or NULL for the native one alone */
+  const char *native_arch;     /* libseccomp's name of the arch to build for
+                                  ("aarch64"), which replaces the host's in
+                                  the filter; NULL: the host's */
 } oci_opts;
+
+/* Docker's default capabilities (moby's oci/caps/defaults.go). */
+enum { OCI_N_DOCKER_CAPS = 14 };
+extern const char *const oci_docker_caps[OCI_N_DOCKER_CAPS];
 
 /* What the build did, for the notes under the table. */
 typedef struct oci_report {
@@ -47,8 +54,8 @@ int csv_load(const char *path, const char *arch, csv_table *t);
 long csv_lookup(const csv_table *t, const char *name);
 void csv_free(csv_table *t);
 
-/* Build PROFILE (a parsed OCI JSON document) with libseccomp for x86_64 and
- * export the program with seccomp_export_bpf into *PROG (malloc()ed, host
+/* Build PROFILE (a parsed OCI JSON document) with libseccomp for the host's
+ * arch (or O->native_arch) and O->sub_arches, and export the program with seccomp_export_bpf into *PROG (malloc()ed, host
  * byte order), *LEN instructions.  MEMFD is a memfd to export through.
  * Returns 0, or -1 with a message in WHY. */
 int oci_compile(struct json_object *profile, const oci_opts *o,

@@ -21,6 +21,11 @@
 
 #include "bench.h"
 
+const char *const oci_docker_caps[OCI_N_DOCKER_CAPS] = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+    "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
+
 /* ---- syscalls.csv ---------------------------------------------------------- */
 
 int csv_load(const char *path, const char *arch, csv_table *t) {
@@ -301,6 +306,19 @@ int oci_compile(json_object *profile, const oci_opts *o, const csv_table *csv,
   if (!ctx) {
     snprintf(why, why_size, "seccomp_init failed");
     return -1;
+  }
+  /* Another arch than the host's: it replaces the native one (libseccomp
+   * still reads syscall numbers as the host's and translates them by
+   * name into each arch of the filter). */
+  if (o->native_arch) {
+    uint32_t token = seccomp_arch_resolve_name(o->native_arch);
+    int arc = token ? seccomp_arch_add(ctx, token) : -EINVAL;
+    if (arc == 0 && token != seccomp_arch_native())
+      arc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+    if (arc != 0 && arc != -EEXIST) {
+      snprintf(why, why_size, "arch %s: %s", o->native_arch, strerror(-arc));
+      goto out;
+    }
   }
   /* runc adds the profile's sub-architectures to the native one. */
   for (size_t i = 0; o->sub_arches && o->sub_arches[i]; i++) {

@@ -1531,6 +1531,83 @@ START_TEST(cli_derived_rules) {
 }
 END_TEST
 
+/* Kafel's names and the twins with --arch x86_64,i386: x86_64 reads
+ * sendfile64 as its sendfile and umount as umount2, while i386 has
+ * syscalls of all four names; a rule decides every reading on i386, so
+ * that no deny rule is bypassed there through the other name. */
+START_TEST(cli_kafel_names_on_other_targets) {
+  char *dir = tu_tmpdir();
+  char *blob = path_in(dir, "k.bpf");
+  const char *pols[] = {"KILL_PROCESS { sendfile }\nDEFAULT ALLOW\n",
+                        "KILL_PROCESS { sendfile64 }\nDEFAULT ALLOW\n"};
+  for (size_t i = 0; i < 2; i++) {
+    tu_result r = sf(pols[i], "compile", "--arch", "x86_64,i386", "-", "-o", blob, NULL);
+    EXPECT_EXIT(r, 0);
+    tu_result_free(&r);
+    expect_sim(blob, "x86_64", "sendfile", "KILL_PROCESS");
+    expect_sim(blob, "i386", "i386:sendfile", "KILL_PROCESS");   /* 187 */
+    expect_sim(blob, "i386", "i386:sendfile64", "KILL_PROCESS"); /* 239, glibc's */
+  }
+  tu_result r = sf("KILL_PROCESS { umount }\nERRNO(5) { sendfile64 { count == 7 } }\n"
+                   "DEFAULT ALLOW\n", "compile", "--arch", "x86_64,i386", "-", "-o", blob,
+                   NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  expect_sim(blob, "x86_64", "umount2", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:umount2", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:umount", "KILL_PROCESS");
+  /* the condition carried by argument name */
+  expect_sim(blob, "i386", "i386:sendfile(1, 2, 0, 7)", "ERRNO(5)");
+  expect_sim(blob, "i386", "i386:sendfile(1, 2, 0, 8)", "ALLOW");
+  /* The policy's own rules for the other name take precedence. */
+  r = sf("KILL_PROCESS { sendfile64 }\nERRNO(6) { sendfile }\nDEFAULT ALLOW\n", "compile",
+         "--arch", "x86_64,i386", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:sendfile", "ERRNO(6)");
+  expect_sim(blob, "i386", "i386:sendfile64", "KILL_PROCESS");
+  free(blob);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* The older calls 32-bit ABIs keep (waitpid, send, recv, sigprocmask,
+ * sigreturn, ugetrlimit, arm's reordered arm_fadvise64_64) are twins of the
+ * ones x86_64 and aarch64 name: a deny rule is not bypassed through them. */
+START_TEST(cli_old_calls_are_twins) {
+  char *dir = tu_tmpdir();
+  char *blob = path_in(dir, "t.bpf");
+  tu_result r = sf("ERRNO(7) { sendto { flags == 64 } }\n"
+                   "KILL_PROCESS { wait4, rt_sigprocmask, getrlimit, rt_sigreturn,\n"
+                   "  fadvise64 { advice == 4 } }\n"
+                   "DEFAULT ALLOW\n", "compile", "--arch", "aarch64,arm", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  /* arm_fadvise64_64's arguments are not in the table: no namesake */
+  ck_assert_msg(strstr(r.err, "arm_fadvise64_64 is fadvise64's twin"), "%s", r.err);
+  tu_result_free(&r);
+  expect_sim(blob, "arm", "arm:send(0, 0, 0, 64)", "ERRNO(7)");
+  expect_sim(blob, "arm", "arm:send(0, 0, 0, 0)", "ALLOW");
+  expect_sim(blob, "arm", "arm:recv", "ALLOW");
+  expect_sim(blob, "arm", "arm:sigprocmask", "KILL_PROCESS");
+  expect_sim(blob, "arm", "arm:sigreturn", "KILL_PROCESS");
+  expect_sim(blob, "arm", "arm:ugetrlimit", "KILL_PROCESS");
+  expect_sim(blob, "arm", "arm:arm_fadvise64_64", "KILL_PROCESS");
+  expect_sim(blob, "aarch64", "sendto(0, 0, 0, 0)", "ALLOW");
+  r = sf("KILL_PROCESS { wait4, getrlimit }\nDEFAULT ALLOW\n", "compile", "--arch",
+         "x86_64,i386", "-", "-o", blob, NULL);
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  expect_sim(blob, "i386", "i386:waitpid", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:ugetrlimit", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:getrlimit", "KILL_PROCESS");
+  expect_sim(blob, "i386", "i386:sigprocmask", "ALLOW");
+  free(blob);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 /* Policies written for x86_64 compile for x86_64,i386,x32 and for
  * aarch64,arm as they are: syscalls a target lacks are notes, and ones no
  * target has are left out with a note; a name no architecture has stays
@@ -1595,6 +1672,8 @@ static Suite *cli_suite(void) {
   tcase_add_test(tc, cli_arch_lists);
   tcase_add_test(tc, cli_unknown_action);
   tcase_add_test(tc, cli_derived_rules);
+  tcase_add_test(tc, cli_kafel_names_on_other_targets);
+  tcase_add_test(tc, cli_old_calls_are_twins);
   tcase_add_test(tc, cli_policies_for_target_lists);
   tcase_add_test(tc, cli_defines);
   tcase_add_test(tc, cli_run_sysfence_pid);

@@ -387,48 +387,20 @@ END_TEST
 
 /* ---- 2. int $0x80 from 64-bit code ---------------------------------------- */
 
-/* An i386 call from 64-bit code: seccomp_data.arch is AUDIT_ARCH_I386 and
- * the kernel takes the numbers from the i386 table.  Five arguments (ebx,
- * ecx, edx, esi, edi); the sixth, ebp, is the frame pointer and not needed. */
-static long int80(long nr, const uint64_t a[5]) {
-  long ret;
-  __asm__ volatile("int $0x80"
-                   : "=a"(ret)
-                   : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
-                   : "memory", "r8", "r9", "r10", "r11");
-  return ret;
-}
-
 typedef struct int80_result {
   int installed, reported;
   long ret;
 } int80_result;
 
-/* int80(NR, A) in a forked child under PROG; *killed_by is the signal that
- * ended the child before it reported, 0 if none. */
+/* An i386 call made with int $0x80 from 64-bit code (tu_int80_under) under
+ * PROG; *killed_by is the signal that ended the child before it reported,
+ * 0 if none; ret is the kernel's return value (-errno on failure). */
 static int80_result int80_under(const struct sock_fprog *prog, long nr,
                                 const uint64_t a[5], int *killed_by) {
-  int80_result *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
-                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  ck_assert_ptr_ne(shared, MAP_FAILED);
-  memset(shared, 0, sizeof *shared);
-  pid_t pid = fork();
-  ck_assert_int_ge(pid, 0);
-  if (pid == 0) {
-    if (install(prog) != 0) _exit(102);
-    shared->installed = 1;
-    shared->ret = int80(nr, a);
-    shared->reported = 1;
-    syscall(SYS_exit_group, 0);
-    _exit(0);
-  }
-  int st;
-  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-  int80_result r = *shared;
-  munmap(shared, sizeof *shared);
-  ck_assert_msg(r.installed, "the filter was refused");
-  *killed_by = WIFSIGNALED(st) && !r.reported ? WTERMSIG(st) : 0;
-  return r;
+  tu_outcome o = tu_int80_under(prog, nr, a);
+  ck_assert_msg(o.killed_by != -1, "the filter was refused");
+  *killed_by = o.killed_by;
+  return (int80_result){1, o.reported, o.ret};
 }
 
 /* int $0x80 under PROG returns RET (killed_by 0). */

@@ -888,6 +888,34 @@ START_TEST(stats_multiarch_cli) {
   tu_result_free(&r2);
   tu_result_free(&r);
 
+  /* x32 shares x86_64's AUDIT_ARCH: reported when the filter has a section
+   * for it (its numbers do not all get the bad-arch action), never cached;
+   * each report names its bitmap. */
+  char *x3 = compile_blob(dir, "x3.bpf", MULTI, "x86_64,i386,x32");
+  r = sf("stats", x3, NULL);
+  EXPECT_EXIT(r, 0);
+  x = strstr(r.out, "instructions (x86_64)\n");
+  const char *x32 = strstr(r.out, "instructions (x32)\n");
+  i = strstr(r.out, "instructions (i386)\n");
+  ck_assert_msg(x && x32 && i && strstr(r.out, "(1 of 3)") && strstr(x32, "allowed:     3 syscalls") &&
+                    strstr(x32, "cached:      0 (x32 numbers are outside the kernel's action cache)") &&
+                    strstr(x, "(native bitmap, Linux 5.11+)") &&
+                    strstr(i, "(compat bitmap of a 64-bit kernel, Linux 5.11+)"),
+                "%s", r.out);
+  tu_result_free(&r);
+  r = sf("stats", "-a", "x32", x3, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "target:      x32 (1 of 3)") && strstr(r.out, "x86_64 (2 of 3)"),
+                "%s", r.out);
+  tu_result_free(&r);
+  /* Without an x32 section x32 is not reported. */
+  r = sf("stats", "-a", "x32", x86, NULL);
+  EXPECT_EXIT(r, 0);
+  ck_assert_msg(strstr(r.out, "target:      x32 (1 of 3)") && strstr(r.out, "allowed:     0 syscalls"),
+                "%s", r.out);
+  tu_result_free(&r);
+  free(x3);
+
   char *arm = compile_blob(dir, "arm.bpf", MULTI_ARM, "aarch64,arm");
   r = sf("stats", arm, NULL);
   EXPECT_EXIT(r, 0);

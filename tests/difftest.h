@@ -3,7 +3,8 @@
  * (tests/difftest_main.c, `make difftest`).
  *
  * Policies are random SOURCE TEXT (kept alongside as a small syntax tree)
- * and the compatibility suite's files.  Each one goes through the public
+ * and the compatibility suite's files (for six ABIs one by one, and as one
+ * filter for x86_64,i386,x32, for aarch64,arm and for s390x,s390).  Each one goes through the public
  * pipeline (load, parse, resolve, codegen, validate); then many calls are
  * decided three or four ways and compared:
  *   - the reference evaluator on the resolved rule set (sf_ruleset_decide),

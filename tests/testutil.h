@@ -131,4 +131,13 @@ typedef struct tu_outcome {
 tu_outcome tu_syscall_under(const struct sock_fprog *prog, long nr,
                             const uint64_t args[6]);
 
+#if defined(__x86_64__)
+/* The same for an i386 call made with int $0x80 from 64-bit code
+ * (seccomp_data.arch AUDIT_ARCH_I386, i386 numbers; ARGS are whole 64-bit
+ * registers, whose high words the kernel hands the filter but the call
+ * ignores).  ret is the kernel's return value (-errno on failure), err
+ * that errno or 0. */
+tu_outcome tu_int80_under(const struct sock_fprog *prog, long nr, const uint64_t args[5]);
+#endif
+
 #endif

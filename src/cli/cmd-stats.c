@@ -53,8 +53,16 @@ static void print_stats(const sf_stats *st) {
          sf_action_str(st->bad_arch_action, act, sizeof act));
   printf("allowed:     %zu syscalls (%zu with all arguments zero)\n",
          st->n_allowed, st->n_allowed_zero);
-  printf("cached:      %zu always allowed by the kernel's action cache "
-         "(Linux 5.11+)\n", st->n_cached);
+  if (st->bitmap && strcmp(st->bitmap, "none") == 0)
+    printf("cached:      %zu (%s numbers are outside the kernel's action cache)\n",
+           st->n_cached, st->arch->name);
+  else if (st->bitmap)
+    printf("cached:      %zu always allowed by the kernel's action cache (%s bitmap%s, "
+           "Linux 5.11+)\n", st->n_cached, st->bitmap,
+           strcmp(st->bitmap, "compat") == 0 ? " of a 64-bit kernel" : "");
+  else
+    printf("cached:      %zu always allowed by the kernel's action cache "
+           "(Linux 5.11+)\n", st->n_cached);
   printf("not cached:  ");
   print_names(st, 0);
   printf("arg checks:  %zu syscalls (path, worst path)\n", st->n_loads_args);
@@ -123,22 +131,53 @@ static const sf_arch *stats_arch(const sf_command *cmd, const sf_cli_opts *o) {
   return arch;
 }
 
+/* Does PROG decide some syscall of ARCH otherwise than by its bad-arch
+ * action (its answer for a foreign seccomp_data.arch)?  That is, has it a
+ * section for ARCH: x32 shares x86_64's AUDIT_ARCH, and a filter without
+ * x32 (or without x86_64) sends those numbers to the bad-arch action. */
+static int decides_abi(const struct sock_filter *prog, size_t n, const sf_arch *arch) {
+  sf_seccomp_data d = {.nr = 0, .arch = 0};
+  uint32_t bad = sf_bpf_run(prog, n, arch, &d, NULL);
+  d.arch = arch->audit_arch;
+  for (size_t i = 0; i < arch->n_syscalls; i++) {
+    d.nr = arch->syscalls[i].nr;
+    if (sf_bpf_run(prog, n, arch, &d, NULL) != bad) return 1;
+  }
+  return 0;
+}
+
+static void add_arch(const sf_arch *a, const sf_arch **out, size_t *count, size_t max) {
+  for (size_t j = 0; j < *count; j++)
+    if (out[j] == a) return;
+  if (*count < max) out[(*count)++] = a;
+}
+
 /* The architectures to report for a raw filter: FIRST, then each other
  * one whose AUDIT_ARCH the filter compares seccomp_data.arch with (and
- * that has a table), in program order; into OUT (at most MAX). */
+ * that has a table), in program order; where ABIs share the value
+ * (x86_64 and x32), each one the filter has a section for, the one whose
+ * numbers start at 0 first.  Into OUT (at most MAX). */
 static size_t blob_arches(const struct sock_filter *prog, size_t n,
                           const sf_arch *first, const sf_arch **out, size_t max) {
   uint32_t values[16];
   size_t nv = sf_listing_arch_values(prog, n, values, sizeof values / sizeof values[0]);
-  size_t count = 0;
+  size_t count = 0, n_all;
+  const sf_arch *const *all = sf_arch_all(&n_all);
   out[count++] = first;
-  for (size_t i = 0; i < nv && count < max; i++) {
+  for (size_t i = 0; i < nv; i++) {
     const sf_arch *a = sf_cli_arch_of_audit(values[i]);
-    /* x32 shares x86_64's value: it is reported when -a names it. */
-    if (!a || a->audit_arch == first->audit_arch) continue;
-    size_t j = 0;
-    while (j < count && out[j] != a) j++;
-    if (j == count) out[count++] = a;
+    if (!a) continue;
+    int shared = 0;
+    for (size_t k = 0; k < n_all; k++)
+      shared += all[k] != a && all[k]->audit_arch == a->audit_arch;
+    if (!shared) {
+      add_arch(a, out, &count, max);
+      continue;
+    }
+    if (decides_abi(prog, n, a)) add_arch(a, out, &count, max);
+    for (size_t k = 0; k < n_all; k++)
+      if (all[k] != a && all[k]->audit_arch == a->audit_arch && decides_abi(prog, n, all[k]))
+        add_arch(all[k], out, &count, max);
   }
   return count;
 }
@@ -260,6 +299,8 @@ const sf_command sf_cmd_stats = {
     "(Linux 5.11+) always allows without running the filter.  A filter for\n"
     "several architectures gets a report per architecture: -a's (without\n"
     "-a, the one it checks first), then each other AUDIT_ARCH it compares\n"
-    "seccomp_data.arch with; a policy compiled for several targets\n"
-    "(--arch x86_64,i386,x32), one per target.",
+    "seccomp_data.arch with (x86_64 and x32, which share one, each where it\n"
+    "has a section); a policy compiled for several targets\n"
+    "(--arch x86_64,i386,x32), one per target.  The cache line names the\n"
+    "kernel's bitmap: native (x86_64, aarch64) or compat (i386, arm).",
     "aIDBUORPL" SF_DIAG_OPTS "hV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};

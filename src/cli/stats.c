@@ -162,10 +162,24 @@ static void summarise(sf_stats *s) {
   s->mean_steps = s->n_sys ? (double)total / (double)s->n_sys : 0.0;
 }
 
+/* kernel/seccomp.c keeps a bitmap for SECCOMP_ARCH_NATIVE and one for
+ * SECCOMP_ARCH_COMPAT: arch/x86/include/asm/seccomp.h (x86_64, i386; x32's
+ * numbers are beyond NR_syscalls) and arch/arm64/include/asm/seccomp.h
+ * (aarch64, arm). */
+static const char *bitmap_of(const sf_arch *arch) {
+  static const struct { const char *arch, *bitmap; } known[] = {
+      {"x86_64", "native"}, {"i386", "compat"}, {"x32", "none"},
+      {"aarch64", "native"}, {"arm", "compat"}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(arch->name, known[i].arch) == 0) return known[i].bitmap;
+  return NULL;
+}
+
 int sf_stats_compute(const struct sock_filter *prog, size_t len,
                      const sf_arch *arch, sf_stats *out) {
   memset(out, 0, sizeof *out);
   out->arch = arch;
+  out->bitmap = bitmap_of(arch);
   out->len = len;
   out->sys = calloc(arch->n_syscalls ? arch->n_syscalls : 1, sizeof *out->sys);
   if (!out->sys) return -1;

@@ -54,6 +54,9 @@ typedef struct sf_stats {
   size_t bad_arch_steps;      /* path for seccomp_data.arch == 0 */
   uint32_t bad_arch_action;
   size_t n_allowed, n_allowed_zero, n_cached, n_loads_args;
+  /* The kernel's bitmap the arch's calls are looked up in on a 64-bit
+   * kernel: "native", "compat", "none" (x32), or NULL where not known. */
+  const char *bitmap;
 } sf_stats;
 
 /* Analyse a valid PROG for ARCH into OUT.  0, or -1 if out of memory.

@@ -53,6 +53,18 @@ static const char *const twins[][2] = {
     {"semtimedop", "semtimedop_time64"}, {"rt_sigtimedwait", "rt_sigtimedwait_time64"},
     {"futex", "futex_time64"},
     {"sched_rr_get_interval", "sched_rr_get_interval_time64"},
+    /* The older calls that 32-bit ABIs keep beside the ones x86_64 and
+     * aarch64 have (syscall_32.tbl, arch/arm/tools/syscall.tbl):
+     * waitpid is wait4 without rusage, send and recv are sendto and
+     * recvfrom without an address (net/socket.c), sigprocmask and
+     * sigreturn the pre-rt signal calls, ugetrlimit the getrlimit glibc
+     * calls, arm_fadvise64_64 and arm_sync_file_range (ppc:
+     * sync_file_range2) the same calls with the arguments reordered. */
+    {"wait4", "waitpid"},             {"sendto", "send"},
+    {"recvfrom", "recv"},             {"rt_sigprocmask", "sigprocmask"},
+    {"rt_sigreturn", "sigreturn"},    {"getrlimit", "ugetrlimit"},
+    {"fadvise64", "arm_fadvise64_64"}, {"sync_file_range", "arm_sync_file_range"},
+    {"sync_file_range", "sync_file_range2"},
 };
 
 /* A multiplexer's sub-calls: the call number and the syscall that does the
@@ -97,6 +109,14 @@ static uint32_t worst_outcome(const sf_ruleset *rs, const sf_sysrules *sys, int 
   for (size_t i = 1; i < sys->n_rules; i++) worst = sf_action_stricter(worst, sys->rules[i].action);
   if (sys->rules[sys->n_rules - 1].cond) worst = sf_action_stricter(worst, rs->default_action);
   return worst;
+}
+
+/* NAME's syscall on ARCH when it is ARCH's own name, not one of Kafel's
+ * kernel-internal aliases (x86_64 reads sendfile64 as its sendfile, umount
+ * as umount2; i386 has syscalls of those names). */
+static const sf_syscall *own_syscall(const sf_arch *arch, const char *name) {
+  const sf_syscall *s = sf_syscall_by_name(arch, name);
+  return s && strcmp(s->name, name) == 0 ? s : NULL;
 }
 
 static const sf_sysrules *rules_named(const sf_ruleset *rs, const char *name) {
@@ -302,11 +322,13 @@ static sf_rule *twin_rules(sysfence_ctx *ctx, const sf_ruleset *from_rs,
 
 /* Twin T[1] of T[0] on RS's ABI, when the native ABI lacks it (on x86_64
  * there is no setuid32: a rule on setuid means both on i386) and the
- * policy has no rules of its own for it.  0, or -1 out of memory. */
+ * policy has no rules of its own for it.  The native ABI lacks x86_64's
+ * sendfile64 even though Kafel's alias reads that name as sendfile.  0,
+ * or -1 out of memory. */
 static int derive_twin(sysfence_ctx *ctx, const sf_ruleset *native, sf_ruleset *rs,
                        const char *const t[2], added *out) {
-  const sf_syscall *to = sf_syscall_by_name(rs->arch, t[1]);
-  if (!to || sf_syscall_by_name(native->arch, t[1]) || rules_named(rs, t[1])) return 0;
+  const sf_syscall *to = own_syscall(rs->arch, t[1]);
+  if (!to || own_syscall(native->arch, t[1]) || rules_named(rs, t[1])) return 0;
   const sf_ruleset *from_rs = native;
   const sf_sysrules *s = rules_named(native, t[0]);
   if (!s) {
@@ -317,6 +339,30 @@ static int derive_twin(sysfence_ctx *ctx, const sf_ruleset *native, sf_ruleset *
   const sf_syscall *from = sf_syscall_by_name(from_rs->arch, t[0]);
   size_t n;
   sf_rule *rules = twin_rules(ctx, from_rs, s, from, to, &n);
+  sf_sysrules *e = rules ? add_sys(ctx, out) : NULL;
+  if (!e) return -1;
+  *e = (sf_sysrules){to->nr, to->name, rules, n};
+  return 0;
+}
+
+/* ---- Kafel's aliases ------------------------------------------------------ */
+
+/* The rules S of RS's syscall K, when the native ABI reads the name K
+ * through one of Kafel's aliases as its syscall N (x86_64: sendfile64 is
+ * sendfile, umount is umount2) and RS's ABI has both K and N (i386): the
+ * policy's rule meant N as well, so RS's N gets S's rules (the arguments
+ * renamed as for a twin) unless the policy has rules of its own for N.
+ * Else KILL { umount } for x86_64,i386 would miss i386's umount2, and
+ * KILL { sendfile64 } i386's sendfile.  0, or -1 out of memory. */
+static int derive_alias(sysfence_ctx *ctx, const sf_ruleset *native, sf_ruleset *rs,
+                        const sf_sysrules *s, added *out) {
+  const sf_syscall *meant = s->name ? sf_syscall_by_name(native->arch, s->name) : NULL;
+  if (!meant || strcmp(meant->name, s->name) == 0) return 0; /* the same name */
+  const sf_syscall *to = own_syscall(rs->arch, meant->name);
+  const sf_syscall *from = own_syscall(rs->arch, s->name);
+  if (!to || !from || from->nr != s->nr || rules_named(rs, meant->name)) return 0;
+  size_t n;
+  sf_rule *rules = twin_rules(ctx, rs, s, from, to, &n);
   sf_sysrules *e = rules ? add_sys(ctx, out) : NULL;
   if (!e) return -1;
   *e = (sf_sysrules){to->nr, to->name, rules, n};
@@ -337,6 +383,8 @@ int sf_derive(sysfence_ctx *ctx, const sf_ruleset *const *all, size_t n, size_t 
     if (derive_multiplexer(ctx, all, n, rs, m, &more) != 0) return -1;
   for (size_t t = 0; which > 0 && t < sizeof twins / sizeof twins[0]; t++)
     if (derive_twin(ctx, all[0], rs, twins[t], &more) != 0) return -1;
+  for (size_t i = 0; which > 0 && i < rs->n_sys; i++)
+    if (derive_alias(ctx, all[0], rs, &rs->sys[i], &more) != 0) return -1;
   if (more.n == 0) return 0;
   sf_sysrules *sys = sf_alloc(ctx, (rs->n_sys + more.n) * sizeof *sys);
   if (!sys) return -1;
