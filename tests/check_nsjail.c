@@ -184,6 +184,12 @@ START_TEST(recognised_by_name_content_or_option) {
   r = tu_run_program(tu_sysfence(), NULL, "check", "--input", "yaml", cfg, NULL);
   ck_assert_int_eq(r.status, 2);
   tu_result_free(&r);
+  /* eval names the rule where it is in the config */
+  r = tu_run_program(tu_sysfence(), NULL, "eval", cfg, "read(0)", NULL);
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_msg(strstr(r.out, "ALLOW  (") && strstr(r.out, "j.cfg:1:26: rule for read"),
+                "%s", r.out);
+  tu_result_free(&r);
   /* compile and convert */
   r = tu_run_program(tu_sysfence(), NULL, "compile", "--format", "asm", cfg, NULL);
   ck_assert_int_eq(r.status, 0);
