@@ -77,6 +77,20 @@ SYSFENCE_API int sysfence_set_input_path(sysfence_ctx *ctx, const char *path);
 /* Reads the whole stream now; the caller closes it. */
 SYSFENCE_API int sysfence_set_input_file(sysfence_ctx *ctx, const char *name,
                                          FILE *f);
+/* What the input is (the last call wins; the default is a policy):
+ * SYSFENCE_INPUT_NSJAIL reads it as an nsjail config (protobuf text
+ * format, NsJailConfig of nsjail's config.proto) and compiles the policy
+ * nsjail would: its seccomp_string values, each followed by a newline, or
+ * the file its seccomp_policy_file names (a relative path from the current
+ * folder, as nsjail opens it).  Diagnostics in the seccomp_string values
+ * point into the config (line and column of the string's contents);
+ * #include is searched from the config's folder. */
+typedef enum {
+  SYSFENCE_INPUT_POLICY = 0,
+  SYSFENCE_INPUT_NSJAIL = 1
+} sysfence_input_format;
+SYSFENCE_API int sysfence_set_input_format(sysfence_ctx *ctx,
+                                           sysfence_input_format format);
 /* Directories searched by #include after the including file's own folder,
  * in the order added. */
 SYSFENCE_API int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir);
@@ -214,6 +228,19 @@ enum {
   SYSFENCE_APPLY_SPEC_ALLOW = 1u << 2 /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
 };
 SYSFENCE_API int sysfence_apply(const struct sock_fprog *prog, unsigned flags);
+
+/* What PROG returns for one call, run as the kernel runs a filter: a call
+ * of ARCH (a name as for sysfence_set_arch; NULL: the host), with
+ * seccomp_data.nr NR (as the kernel passes it: x32 numbers have bit 30 set,
+ * as sysfence_syscall_number gives them), ARGS the six arguments (NULL: all
+ * 0) and instruction pointer IP; seccomp_data.arch is ARCH's AUDIT_ARCH and
+ * the data is laid out in its byte order.  *ACTION receives the seccomp
+ * return value (SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | errno, ...).
+ * Returns SYSFENCE_OK, or SYSFENCE_EUSAGE for an unknown ARCH, a NULL
+ * argument or a PROG that sysfence_validate refuses. */
+SYSFENCE_API int sysfence_simulate(const struct sock_fprog *prog, const char *arch,
+                                   uint32_t nr, const uint64_t *args, uint64_t ip,
+                                   uint32_t *action);
 
 /* Syscall tables.  Names are userspace names (libseccomp's). */
 SYSFENCE_API const char *sysfence_host_arch(void);

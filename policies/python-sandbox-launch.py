@@ -12,7 +12,10 @@ installed before the interpreter runs).  This launcher then stacks
 no-exec.bpf on itself with seccomp(2), which refuses execve and execveat,
 and runs script.py with the remaining arguments as sys.argv.  It fails
 closed: if the filter cannot be read or installed, the script is not run
-and the exit status is 125.
+and the exit status is 125.  With the sysfence Python module installed
+(and its library there) it installs the filter with it (sysfence.load
+checks it against the kernel's rules first); else with seccomp(2) through
+ctypes.
 """
 import ctypes
 import os
@@ -33,7 +36,25 @@ def fail(why):
     sys.exit(125)
 
 
+def install_with_module(path):
+    """True if the sysfence module installed the filter; False if it is
+    not there (then the ctypes path below does the work)."""
+    try:
+        import sysfence
+    except ImportError:
+        return False
+    if not sysfence.available():
+        return False
+    try:
+        sysfence.apply(sysfence.load(path))
+    except (OSError, ValueError) as e:
+        fail("cannot install %s: %s" % (path, e))
+    return True
+
+
 def install(path):
+    if install_with_module(path):
+        return
     nr = SYS_SECCOMP.get(os.uname().machine)
     if nr is None:
         fail("no seccomp(2) number known for %s" % os.uname().machine)

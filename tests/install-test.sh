@@ -41,6 +41,22 @@ for f in "$B/sysfence" "$B/sysfence-exec" "$I/sysfence.h" "$P/sysfence.pc" \
 done
 echo "install-test: installed files present"
 
+# The Python binding, where configure found a Python 3 (sf_pythondir set):
+# it names the installed library's folder and works with it.
+if test -n "${sf_pythondir:-}"; then
+  py=$dest$sf_pythondir/sysfence.py
+  test -f "$py" || fail "not installed: $py"
+  grep -qF "_LIBDIR = \"$libdir\"" "$py" || fail "$py does not name the libdir $libdir"
+  SYSFENCE_LIBRARY=$L/libsysfence.so.0 PYTHONPATH=$dest$sf_pythondir "$PYTHON" -c '
+import sysfence
+f = sysfence.compile("ALLOW { read } DEFAULT ERRNO(1)")
+assert f.evaluate("read") == "ALLOW" and f.evaluate("write") == "ERRNO(1)"' ||
+    fail "the installed sysfence module does not work"
+  echo "install-test: Python module in $sf_pythondir"
+else
+  skip_check "Python module" "configure found no Python 3"
+fi
+
 # The programs run from where they were installed.
 "$B/sysfence" --version | grep -q sysfence || fail "installed sysfence --version"
 "$B/sysfence-exec" --version | grep -q sysfence-exec || fail "installed sysfence-exec --version"

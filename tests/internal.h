@@ -12,7 +12,8 @@
  *             constants)
  *   base/     context.h (the context's private layout: diagnostics, the
  *             arena), diag.h, source.h
- *   cli/      call.h (CALL parsing), stats.h (path measurements) */
+ *   cli/      call.h (CALL parsing), stats.h (path measurements),
+ *             systemd.h (systemd's groups, the converter) */
 #ifndef SF_TESTS_INTERNAL_H
 #define SF_TESTS_INTERNAL_H
 
@@ -28,6 +29,7 @@
 #include "bpf/listing.h"
 #include "cli/call.h"
 #include "cli/stats.h"
+#include "cli/systemd.h"
 #include "codegen/program.h"
 #include "front/ast.h"
 #include "front/parse.h"

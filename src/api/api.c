@@ -101,6 +101,13 @@ int sysfence_set_input_path(sysfence_ctx *ctx, const char *path) {
   return SYSFENCE_OK;
 }
 
+int sysfence_set_input_format(sysfence_ctx *ctx, sysfence_input_format format) {
+  if (!ctx || (format != SYSFENCE_INPUT_POLICY && format != SYSFENCE_INPUT_NSJAIL))
+    return SYSFENCE_EUSAGE;
+  ctx->input_format = format;
+  return SYSFENCE_OK;
+}
+
 int sysfence_set_input_file(sysfence_ctx *ctx, const char *name, FILE *f) {
   if (!ctx || !f) return SYSFENCE_EUSAGE;
   sf_input in;

@@ -25,6 +25,7 @@ struct sysfence_ctx {
   char *input_text;
   size_t input_len;
   char *input_path; /* set instead of input_text when reading from a path */
+  int input_format; /* SYSFENCE_INPUT_*: a policy, or an nsjail config */
   char **include_dirs;
   size_t n_include_dirs;
   const struct sf_arch *arch; /* the native target, arches[0]; during a

@@ -31,6 +31,7 @@ static int push_diag(sysfence_ctx *ctx, sysfence_severity sev, sf_loc loc,
   if (!msg) return -1;
   sf_diag *d = &ctx->diags[ctx->n_diags++];
   memset(d, 0, sizeof *d);
+  loc = sf_loc_origin(loc); /* an nsjail config's policy: shown in the config */
   d->loc = loc;
   d->pub.severity = sev;
   d->pub.message = msg;

@@ -11,6 +11,7 @@
 #include "base/context.h"
 #include "base/diag.h"
 #include "base/file.h"
+#include "base/nsjail.h"
 
 static const sf_loc no_loc = {NULL, 0, 0};
 
@@ -49,7 +50,7 @@ static sf_source *new_source(sysfence_ctx *ctx, const char *name,
   return s;
 }
 
-const sf_source *sf_load_main_source(sysfence_ctx *ctx) {
+static const sf_source *load_main_text(sysfence_ctx *ctx) {
   if (ctx->input_text) {
     char *text = sf_alloc(ctx, ctx->input_len + 2);
     const char *name =
@@ -76,6 +77,12 @@ const sf_source *sf_load_main_source(sysfence_ctx *ctx) {
   const char *dir = dir_of(ctx, ctx->input_path);
   if (!name || !dir) return NULL;
   return new_source(ctx, name, dir, text, len);
+}
+
+const sf_source *sf_load_main_source(sysfence_ctx *ctx) {
+  const sf_source *s = load_main_text(ctx);
+  if (s && ctx->input_format == SYSFENCE_INPUT_NSJAIL) return sf_nsjail_policy(ctx, s);
+  return s;
 }
 
 /* DIR/NAME in the arena; NAME alone for the folder ".". */
@@ -130,7 +137,7 @@ const sf_source *sf_load_include(sysfence_ctx *ctx, const char *name,
     const char *dir = dir_of(ctx, path);
     sf_source *s = dir ? new_source(ctx, path, dir, text, len) : NULL;
     if (!s) return NULL;
-    s->included_from = loc;
+    s->included_from = sf_loc_origin(loc);
     s->depth = from ? from->depth + 1 : 1;
     return s;
   }

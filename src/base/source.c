@@ -22,3 +22,16 @@ int sf_source_line(const sf_source *src, int line, const char **start,
   *len = n;
   return 1;
 }
+
+sf_loc sf_loc_origin(sf_loc loc) {
+  const sf_source *src = loc.src;
+  if (!src || !src->origin || loc.line < 1) return loc;
+  /* the byte at line:col (a column past the end of its line is the end of
+   * that line) */
+  size_t at = 0;
+  for (int l = 1; l < loc.line && at < src->len; at++)
+    if (src->text[at] == '\n') l++;
+  size_t col = loc.col > 0 ? (size_t)loc.col - 1 : 0;
+  for (size_t i = 0; i < col && at < src->len && src->text[at] != '\n'; i++) at++;
+  return (sf_loc){src->origin->src, src->origin->line[at], src->origin->col[at]};
+}

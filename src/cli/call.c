@@ -256,9 +256,9 @@ uint32_t sf_call_explain(const sf_ruleset *const *rs, size_t n, const sf_query *
   char name[32];
   if (sc) snprintf(name, sizeof name, "%s", sc->name);
   else snprintf(name, sizeof name, "SYSCALL[%u]", call->nr);
-  snprintf(why, why_size, "(%s:%d:%d: rule for %s%s)",
-           rule->loc.src ? rule->loc.src->name : "?", rule->loc.line,
-           rule->loc.col, name, on);
+  sf_loc at = sf_loc_origin(rule->loc); /* in an nsjail config: there */
+  snprintf(why, why_size, "(%s:%d:%d: rule for %s%s)", at.src ? at.src->name : "?",
+           at.line, at.col, name, on);
   return action;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "base/file.h"
+#include "base/nsjail.h"
 #include "bpf/blob.h"
 #include "bpf/bpf.h"
 #include "bpf/cheader.h"
@@ -73,6 +74,13 @@ static const struct {
      "FILE is a raw filter (default: a raw filter if it is a\n"
      "whole number of instructions that passes the kernel's\n"
      "checks, else a policy)"},
+    {'N', 0, "input", "KIND",
+     "what the input is: policy, or nsjail (an nsjail config,\n"
+     "protobuf text: its seccomp_string values or\n"
+     "seccomp_policy_file are compiled; the default for a .cfg\n"
+     "file or one with a seccomp_string line)"},
+    {'M', 0, "from", "TOOL",
+     "convert from TOOL's settings: systemd or nsjail"},
     {'t', 0, "tsync", NULL, "SECCOMP_FILTER_FLAG_TSYNC: filter all threads"},
     {'g', 0, "log", NULL, "SECCOMP_FILTER_FLAG_LOG: log the actions taken"},
     {'s', 0, "spec-allow", NULL,
@@ -164,7 +172,7 @@ void sf_cli_help(const sf_command *cmd, FILE *out) {
     if (takes(cmd, options[i].id)) print_option(cmd, i, out);
   /* The commands that take CALLs after their input. */
   if (cmd->takes_input && cmd->max_args != 0 && strcmp(cmd->name, "run") != 0 &&
-      strcmp(cmd->name, "explain") != 0)
+      strcmp(cmd->name, "explain") != 0 && strcmp(cmd->name, "convert") != 0)
     fprintf(out, "\n"), fprintf(out, call_syntax,
                                  takes(cmd, 'I') ? "  An ARG may also be\na "
                                                    "constant #define'd in the policy or given "
@@ -232,6 +240,13 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
   case 'T': o->trace = 1; break;
   case 'P': o->kind = INPUT_POLICY; break;
   case 'L': o->kind = INPUT_BLOB; break;
+  case 'N':
+    if (strcmp(arg, "policy") == 0) o->kind = INPUT_POLICY;
+    else if (strcmp(arg, "nsjail") == 0) o->kind = INPUT_NSJAIL;
+    else return sf_cli_usage_error(cmd, "unknown --input '%s' (expected policy or "
+                                   "nsjail)", arg);
+    break;
+  case 'M': o->from = arg; break;
   case 't': o->flags |= SYSFENCE_APPLY_TSYNC; break;
   case 'g': o->flags |= SYSFENCE_APPLY_LOG; break;
   case 's': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
@@ -394,12 +409,25 @@ int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
   return -1;
 }
 
+int sf_cli_is_nsjail(const sf_cli_opts *o) {
+  if (o->kind != INPUT_AUTO) return o->kind == INPUT_NSJAIL;
+  size_t n = strlen(o->input);
+  if (n > 4 && strcmp(o->input + n - 4, ".cfg") == 0) return 1;
+  if (strcmp(o->input, "-") == 0) return 0; /* stdin is read once, later */
+  sf_input in;
+  if (sf_read_path(o->input, (size_t)1 << 20, NULL, &in) != 0) return 0;
+  int yes = sf_nsjail_looks_like(in.data, in.len);
+  free(in.data);
+  return yes;
+}
+
 int sf_cli_configure(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o) {
   int rc = sf_cli_configure_options(cmd, ctx, o);
   if (rc >= 0) return rc;
   char why[512];
   if (sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
     return sf_cli_usage_error(cmd, "%s", why);
+  if (sf_cli_is_nsjail(o)) sysfence_set_input_format(ctx, SYSFENCE_INPUT_NSJAIL);
   return -1;
 }
 

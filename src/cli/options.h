@@ -18,11 +18,12 @@ enum {
   EXIT_USAGE = 2   /* bad command line, unreadable file, I/O error */
 };
 
-typedef enum { INPUT_AUTO, INPUT_POLICY, INPUT_BLOB } sf_input_kind;
+typedef enum { INPUT_AUTO, INPUT_POLICY, INPUT_BLOB, INPUT_NSJAIL } sf_input_kind;
 
 /* The options of one command line (each command reads what it takes). */
 typedef struct sf_cli_opts {
   const char *output, *arch, *name, *bad_arch, *unknown, *input, *profile;
+  const char *from; /* convert --from */
   sysfence_format format;
   const char **includes; /* -I, room for argc entries */
   size_t n_includes;
@@ -46,7 +47,8 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
- * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob, t --tsync,
+ * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob,
+ * N --input, M --from, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run, E --max-errors,
  * F --diagnostics-format; SF_DIAG_OPTS are the diagnostics' options, for
  * every command that reads a policy); every command
@@ -121,6 +123,10 @@ const sf_arch *sf_cli_decode_inferred(const unsigned char *raw, size_t len,
                                       int first_be, int validate,
                                       struct sock_filter **prog, size_t *n);
 
+/* Is the input an nsjail config: --input nsjail, or (no --input) a .cfg
+ * file or a file with a seccomp_string or seccomp_policy_file line? */
+int sf_cli_is_nsjail(const sf_cli_opts *o);
+
 /* Set --bad-arch (may be NULL) and the -I folders.  Returns 0, or -1 with
  * a message for the user in WHY. */
 int sf_cli_set_options(sysfence_ctx *ctx, const char *bad_arch,
@@ -135,9 +141,12 @@ int sf_cli_define(sysfence_ctx *ctx, const char *arg, char *why, size_t why_size
 int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
                      size_t why_size);
 
+/* convert --from systemd / nsjail (convert-from.c): an exit status. */
+int sf_cli_convert_from(const sf_command *cmd, const sf_cli_opts *o);
+
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
     sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_explain,
-    sf_cmd_syscalls, sf_cmd_constants;
+    sf_cmd_syscalls, sf_cmd_constants, sf_cmd_convert;
 
 #endif
