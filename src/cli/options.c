@@ -84,6 +84,19 @@ static const struct {
     {'Y', 'n', "dry-run", NULL,
      "compile, preflight and print the listing; install and\n"
      "run nothing"},
+    {'A', 0, "audit", NULL,
+     "complain mode: every call the policy would not let\n"
+     "through is reported (once per syscall and rule) and\n"
+     "let through; allowed calls are decided in the kernel"},
+    {'E', 0, "report", NULL,
+     "enforce the policy and report each call it refuses\n"
+     "(ERRNO) or kills for (KILL_*), before the answer"},
+    {'G', 0, "audit-log", "FILE",
+     "write the reports of --audit, --report and USER_NOTIF\n"
+     "rules to FILE (appended) instead of stderr"},
+    {'W', 0, "default", "ACTION",
+     "the DEFAULT of the policy written (default\n"
+     "KILL_PROCESS), e.g. ERRNO(1), LOG"},
     {'h', 'h', "help", NULL, "show this help and exit"},
     {'V', 'V', "version", NULL, "show the version and exit"},
 };
@@ -150,7 +163,8 @@ void sf_cli_help(const sf_command *cmd, FILE *out) {
           *cmd->args ? " " : "", cmd->args, cmd->about);
   for (int i = 0; i < N_OPTIONS; i++)
     if (takes(cmd, options[i].id)) print_option(cmd, i, out);
-  if (cmd->max_args != 0 && strcmp(cmd->name, "run") != 0)
+  if (cmd->max_args != 0 && strcmp(cmd->name, "run") != 0 &&
+      strcmp(cmd->name, "trace") != 0)
     fprintf(out, "\n"), fprintf(out, call_syntax,
                                  takes(cmd, 'I') ? "  An ARG may also be\na "
                                                    "constant #define'd in the policy or given "
@@ -223,6 +237,16 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
   case 's': o->flags |= SYSFENCE_APPLY_SPEC_ALLOW; break;
   case 'p': o->no_preflight = 1; break;
   case 'Y': o->dry_run = 1; break;
+  case 'A': o->audit = 1; break;
+  case 'E': o->report = 1; break;
+  case 'G': o->audit_log = arg; break;
+  case 'W': {
+    uint32_t action;
+    if (sysfence_parse_action(arg, &action) != 0)
+      return sf_cli_usage_error(cmd, "invalid --default action '%s'", arg);
+    o->default_action = arg;
+    break;
+  }
   case 'h': sf_cli_help(cmd, stdout); return EXIT_OK;
   case 'V': printf("sysfence %s\n", sysfence_version()); return EXIT_OK;
   }

@@ -34,6 +34,9 @@ typedef struct sf_cli_opts {
   int opt_level; /* -1: the library's default */
   unsigned flags; /* run: SYSFENCE_APPLY_* */
   int dry_run, no_preflight; /* run */
+  int audit, report;          /* run --audit, --report */
+  const char *audit_log;      /* run --audit-log FILE */
+  const char *default_action; /* trace --default ACTION */
   sf_input_kind kind;
 } sf_cli_opts;
 
@@ -43,7 +46,8 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
  * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob, t --tsync,
- * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
+ * g --log, s --spec-allow, p --no-preflight, Y --dry-run, A --audit,
+ * E --report, G --audit-log, W --default); every command
  * takes -h and -V. */
 typedef struct sf_command {
   const char *name;
@@ -124,6 +128,6 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
 
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
-    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches;
+    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_trace;
 
 #endif
