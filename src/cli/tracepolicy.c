@@ -175,10 +175,21 @@ void sf_trace_on_call(void *user, const sf_supervisor *sv,
   }
   e->count++;
   for (int k = 0; k < MAX_SETS; k++) add_value(&e->sets[k], n->data.args[e->sets[k].index]);
-  add_program(e, program_of(t, sv, n));
-  /* From the next call on, the task runs another program. */
-  if (e->name && (strcmp(e->name, "execve") == 0 || strcmp(e->name, "execveat") == 0))
-    forget_pid(t, (pid_t)n->pid);
+  int exec = e->name && (strcmp(e->name, "execve") == 0 || strcmp(e->name, "execveat") == 0);
+  if (!exec) {
+    add_program(e, program_of(t, sv, n));
+    return;
+  }
+  /* For an exec, the program it starts (the file name's last part); from
+   * the next call on, the task runs that program. */
+  char file[4096];
+  uint64_t addr = n->data.args[e->name[6] == 'a' ? 1 : 0];
+  const char *base = "?";
+  if (sf_supervise_read_string(sv, n, addr, file, sizeof file) == 0) {
+    base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+  }
+  add_program(e, base);
+  forget_pid(t, (pid_t)n->pid);
 }
 
 /* ---- the policy ----------------------------------------------------------- */
@@ -324,7 +335,9 @@ static void write_syscall(FILE *out, const merged *m, int last) {
     }
     fputs(" }", out);
   }
-  fprintf(out, "%s // %lu call%s:", last ? "" : ",", m->count, m->count == 1 ? "" : "s");
+  int exec = m->name && strncmp(m->name, "execve", 6) == 0;
+  fprintf(out, "%s // %lu call%s%s:", last ? "" : ",", m->count, m->count == 1 ? "" : "s",
+          exec ? ", starting" : "");
   for (int i = 0; i < m->n_progs; i++) fprintf(out, "%s %s", i ? "," : "", m->progs[i]);
   if (m->more_progs) fputs(" and more", out);
   for (int k = 0; k < MAX_SETS; k++)
