@@ -386,7 +386,8 @@ int sf_trace_write(const sf_trace *t, FILE *out, char *const *command,
 }
 
 void sf_trace_summary(const sf_trace *t, FILE *err) {
-  fprintf(err, "sysfence: trace: %lu calls of %zu syscalls seen\n", t->total, t->n);
+  fprintf(err, "sysfence: trace: %lu call%s of %zu syscall%s seen\n", t->total,
+          t->total == 1 ? "" : "s", t->n, t->n == 1 ? "" : "s");
   if (t->lost)
     fprintf(err, "sysfence: trace: warning: %lu calls not recorded (out of memory)\n", t->lost);
   if (t->foreign)
