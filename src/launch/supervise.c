@@ -131,8 +131,12 @@ static struct sock_filter *receive_filter(const sf_supervisor *sv,
 }
 
 /* The child: never returns. */
-static _Noreturn void child_main(sf_supervisor *sv) {
+static _Noreturn void child_main(sf_supervisor *sv, pid_t parent) {
   close(sv->parent_fd);
+  /* Without its supervisor the command's notified calls would fail with
+   * ENOSYS (its exit too: glibc's _exit would spin): it dies with it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0L, 0L, 0L) != 0 || getppid() != parent)
+    _exit(SF_EXIT_LOADER);
   struct sock_fprog prog;
   prog.filter = receive_filter(sv, &prog.len);
   if (!prog.filter) _exit(SF_EXIT_LOADER);
@@ -215,6 +219,7 @@ int sf_supervise_fork(sf_supervisor *sv, unsigned flags, const char *path,
   }
   fflush(stdout);
   fflush(stderr);
+  pid_t parent = getpid();
   sv->child = fork();
   if (sv->child < 0) {
     fprintf(stderr, "%s: error: fork: %s\n", sv->progname, strerror(errno));
@@ -222,7 +227,7 @@ int sf_supervise_fork(sf_supervisor *sv, unsigned flags, const char *path,
     sf_supervise_abandon(sv);
     return SF_EXIT_LOADER;
   }
-  if (sv->child == 0) child_main(sv);
+  if (sv->child == 0) child_main(sv, parent);
   close(sv->setup_fd);
   sv->setup_fd = -1;
   /* Processes the command leaves behind are reparented here, to be
