@@ -299,6 +299,27 @@ START_TEST(trace_options) {
   expect_status(&r, 4, "trace with stderr closed");
   expect_has(r.out, "DEFAULT KILL_PROCESS", "the policy on stdout");
   tu_result_free(&r);
+  /* A full disk costs the policy, not the command's status. */
+  r = tu_sh("'%s' trace -o /dev/full -- /bin/sh -c 'exit 6'", tu_sysfence());
+  expect_status(&r, 6, "trace -o /dev/full");
+  expect_has(r.err, "cannot write the policy to '/dev/full': No space left on device",
+             "the error");
+  tu_result_free(&r);
+  struct stat st;
+  ck_assert_msg(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "/dev/full replaced");
+  /* An existing policy is left as it was when the new one cannot be
+   * written: a file size limit makes the write fail half-way (EFBIG), as a
+   * full disk would. */
+  char *old = tu_write(dir, "old.policy", "DEFAULT ALLOW\n");
+  r = tu_sh("trap '' XFSZ; ulimit -f 1; '%s' trace -o '%s' -- /bin/sh -c 'exit 8'",
+            tu_sysfence(), old);
+  expect_status(&r, 8, "trace with a file size limit");
+  expect_has(r.err, "cannot write the policy", "the error");
+  text = read_text(old);
+  ck_assert_str_eq(text, "DEFAULT ALLOW\n");
+  free(text);
+  free(old);
+  tu_result_free(&r);
   r = tu_sh("'%s' trace --arch x86_64,i386 -o '%s' -- /bin/true && grep -c 'for x86_64,i386' '%s'",
             tu_sysfence(), policy, policy);
   expect_status(&r, 0, "--arch with two ABIs");
@@ -353,7 +374,15 @@ START_TEST(trace_threaded_c_and_32bit) {
     expect_has(r.err, "calls through an ABI that was not traced (AUDIT_ARCH 0x40000003)",
                "the warning");
     tu_result_free(&r);
-    r = tu_sh("'%s' trace --arch x86_64,i386 -o '%s' -- '%s/t32' && "
+    /* A full disk costs the policy, not the command's status. */
+  r = tu_sh("'%s' trace -o /dev/full -- /bin/sh -c 'exit 6'", tu_sysfence());
+  expect_status(&r, 6, "trace -o /dev/full");
+  expect_has(r.err, "cannot write the policy to '/dev/full': No space left on device",
+             "the error");
+  tu_result_free(&r);
+  struct stat st;
+  ck_assert_msg(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "/dev/full replaced");
+  r = tu_sh("'%s' trace --arch x86_64,i386 -o '%s' -- '%s/t32' && "
               "'%s' run --arch x86_64,i386 '%s' -- '%s/t32'", tu_sysfence(), policy, dir,
               tu_sysfence(), policy, dir);
     expect_status(&r, 0, "a 32-bit program traced and run for x86_64,i386");

@@ -42,6 +42,9 @@ static const char trace_policy[] =
  * so a bad -o costs nothing.  0, or an errno. */
 static int check_output(const char *path) {
   if (strcmp(path, "-") == 0) return 0;
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return S_ISDIR(st.st_mode) ? EISDIR : access(path, W_OK) == 0 ? 0 : errno;
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
   if (!tmp) return ENOMEM;
@@ -63,6 +66,18 @@ static int write_policy(const sf_trace *t, const char *path, char *const *comman
   if (strcmp(path, "-") == 0)
     return sf_trace_write(t, stdout, command, def, arches) == 0 && fflush(stdout) == 0
                ? 0 : errno ? errno : EIO;
+  /* A device or FIFO (/dev/stdout, a pipe) is written in place: a rename
+   * would replace the node. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    FILE *f = fopen(path, "we");
+    if (!f) return errno;
+    errno = 0;
+    int err = sf_trace_write(t, f, command, def, arches) != 0 || fflush(f) != 0
+                  ? (errno ? errno : EIO) : 0;
+    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+    return err;
+  }
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
   if (!tmp) return ENOMEM;
