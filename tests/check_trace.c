@@ -542,6 +542,12 @@ START_TEST(run_supervised_usage) {
   tu_result_free(&r);
   r = tu_sh("'%s' trace --help", tu_sysfence());
   expect_has(r.out, "--default ACTION", "trace's help");
+  /* Every line of the option list is indented (the help's own newlines
+   * were once printed as they were, starting a line at column 0). */
+  const char *opts = strstr(r.out, "Options:\n");
+  ck_assert_ptr_nonnull(opts);
+  for (const char *l = opts + 9; *l && *l != '\n'; l = strchr(l, '\n') + 1)
+    ck_assert_msg(*l == ' ', "an option's help line at column 0:\n%s", r.out);
   tu_result_free(&r);
   free(policy);
   tu_rmtree(dir);

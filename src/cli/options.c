@@ -129,7 +129,10 @@ static void print_wrapped(const char *text, int col, FILE *out) {
       fputc('\n', out);
       col = 0;
     }
-    fprintf(out, "%*s%.*s\n", 25 - col, "", n, p);
+    /* The text's own newlines inside a line are spaces too. */
+    fprintf(out, "%*s", 25 - col, "");
+    for (int i = 0; i < n; i++) fputc(p[i] == '\n' ? ' ' : p[i], out);
+    fputc('\n', out);
     col = 0;
     p += n;
   }
