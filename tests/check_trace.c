@@ -483,6 +483,16 @@ START_TEST(run_report) {
              "the report line");
   expect_has(r.err, "report summary: 3 calls", "the summary");
   tu_result_free(&r);
+  /* A file name is read from the caller's memory and quoted. */
+  char *mk = tu_write(dir, "mk.policy", "ERRNO(13) { mkdir, mkdirat }\nDEFAULT ALLOW\n");
+  r = tu_sh("'%s' run --report '%s' -- /bin/mkdir '%s/new'", tu_sysfence(), mk, dir);
+  ck_assert_msg(r.exited && r.status != 0, "mkdir refused: %s", r.err);
+  char want[700];
+  snprintf(want, sizeof want, "report: mkdir(\"%s/new\", 511) -> ERRNO(13): %s:1:13 "
+           "(rule for mkdir", dir, mk);
+  expect_has(r.err, want, "the file name in the report");
+  tu_result_free(&r);
+  free(mk);
   /* A kill: reported before the program dies; status as SIGSYS's. */
   r = tu_sh("'%s' run --report '%s' -- %s -c 'import os; print(\"before\", flush=True); "
             "os.getppid(); print(\"after\")'", tu_sysfence(), policy, PY);

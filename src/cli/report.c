@@ -100,9 +100,19 @@ static void answer_for(const sf_reporter *r, uint32_t action, sf_answer *a) {
   }
 }
 
+/* The caller's string, read only while its notification is valid. */
+typedef struct caller {
+  const sf_supervisor *sv;
+  const struct seccomp_notif *n;
+} caller;
+
+static int read_caller_string(void *user, uint64_t addr, char *buf, size_t size) {
+  const caller *c = user;
+  return sf_supervise_read_string(c->sv, c->n, addr, buf, size);
+}
+
 void sf_reporter_on_call(void *user, const sf_supervisor *sv,
                          const struct seccomp_notif *n, sf_answer *a) {
-  (void)sv;
   sf_reporter *r = user;
   sf_query q = {.nr = (uint32_t)n->data.nr, .arch = n->data.arch};
   memcpy(q.args, n->data.args, sizeof q.args);
@@ -117,9 +127,11 @@ void sf_reporter_on_call(void *user, const sf_supervisor *sv,
     return;
   }
   if (e->count++) return;
-  char call[512], act[32];
+  char call[1024], act[32];
   const sf_arch *arch = target ? target->arch : NULL;
-  sf_format_call(arch, q.nr, q.args, call, sizeof call);
+  caller c = {sv, n};
+  sf_string_reader rd = {read_caller_string, &c};
+  sf_format_call(arch, q.nr, q.args, &rd, call, sizeof call);
   const sf_syscall *s = arch ? sf_syscall_by_nr(arch, q.nr) : NULL;
   if (s) snprintf(e->name, sizeof e->name, "%s", s->name);
   else snprintf(e->name, sizeof e->name, "syscall_%u", (unsigned)q.nr);
@@ -139,7 +151,7 @@ static int by_count(const void *a, const void *b) {
 void sf_reporter_finish(sf_reporter *r) {
   if (!r) return;
   const char *what = r->mode == SF_MODE_AUDIT ? "the policy would refuse"
-                     : r->mode == SF_MODE_REPORT ? "the policy refused"
+                     : r->mode == SF_MODE_REPORT ? "the policy refused (or notified)"
                                                  : "notified by the policy";
   if (r->total == 0) {
     fprintf(r->out, "sysfence: %s summary: no call %s\n", mode_word(r->mode), what);

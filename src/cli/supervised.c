@@ -190,17 +190,47 @@ static void socket_type(uint64_t v, char *buf, size_t size) {
            v & 02000000 ? "|SOCK_CLOEXEC" : "");
 }
 
-static void format_arg(const char *sys, int i, uint64_t v, int bits, char *buf,
-                       size_t size) {
+/* Arguments that name a file (the tables' names for them). */
+static int is_path_arg(const char *name) {
+  static const char *const names[] = {"filename", "pathname", "path", "oldname",
+                                      "newname", "dir_name", "dev_name", "special"};
+  for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) return 1;
+  return 0;
+}
+
+/* "\"/etc/passwd\"" (control characters and quotes escaped, cut at 64). */
+static void quote_string(const char *s, char *buf, size_t size) {
+  size_t at = 0;
+  buf[at++] = '"';
+  for (size_t i = 0; s[i] && at + 8 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (i == 64) {
+      at += (size_t)snprintf(buf + at, size - at, "...");
+      break;
+    }
+    if (c == '"' || c == '\\') at += (size_t)snprintf(buf + at, size - at, "\\%c", c);
+    else if (c < 0x20 || c >= 0x7f) at += (size_t)snprintf(buf + at, size - at, "\\x%02x", c);
+    else buf[at++] = (char)c;
+  }
+  snprintf(buf + at, size - at, "\"");
+}
+
+static void format_arg(const char *sys, int i, const sf_arg_info *info, uint64_t v,
+                       const sf_string_reader *rd, char *buf, size_t size) {
+  int bits = info && info->bits ? info->bits : 64;
+  const char *name = info ? info->name : NULL;
   if (bits < 64) v &= (UINT64_C(1) << bits) - 1;
   int sock = strcmp(sys, "socket") == 0 || strcmp(sys, "socketpair") == 0;
+  char str[256];
   if (sock && i == 0 && family_name(v)) {
     snprintf(buf, size, "%s", family_name(v));
   } else if (sock && i == 1) {
     socket_type(v, buf, size);
-  } else if (i == 0 && bits >= 32 && (uint32_t)v == (uint32_t)-100 &&
-             strstr(sys, "at")) {
+  } else if (name && strstr(name, "dfd") && (uint32_t)v == (uint32_t)-100) {
     snprintf(buf, size, "AT_FDCWD");
+  } else if (v && rd && is_path_arg(name) && rd->read(rd->user, v, str, sizeof str) == 0) {
+    quote_string(str, buf, size);
   } else if (v < 65536) {
     snprintf(buf, size, "%" PRIu64, v);
   } else {
@@ -209,15 +239,15 @@ static void format_arg(const char *sys, int i, uint64_t v, int bits, char *buf,
 }
 
 void sf_format_call(const sf_arch *arch, uint32_t nr, const uint64_t args[6],
-                    char *buf, size_t size) {
+                    const sf_string_reader *rd, char *buf, size_t size) {
   const sf_syscall *s = arch ? sf_syscall_by_nr(arch, nr) : NULL;
   char name[32];
   if (!s) snprintf(name, sizeof name, "syscall_%u", (unsigned)nr);
   int nargs = s && s->nargs >= 0 ? s->nargs : 6;
   size_t at = (size_t)snprintf(buf, size, "%s(", s ? s->name : name);
   for (int i = 0; i < nargs && at < size; i++) {
-    char a[64];
-    format_arg(s ? s->name : "", i, args[i], s ? arg_bits(s, i) : 64, a, sizeof a);
+    char a[320];
+    format_arg(s ? s->name : "", i, s ? &s->args[i] : NULL, args[i], rd, a, sizeof a);
     at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : "", a);
   }
   if (at < size) snprintf(buf + at, size - at, ")");

@@ -34,10 +34,18 @@ int sf_supervised_filter(struct sysfence_ctx *ctx, const sf_ruleset *const *rs,
                          size_t n, sf_mode mode, int setup_fd,
                          struct sock_fprog *prog);
 
-/* CALL as "socket(AF_INET, SOCK_STREAM, 0)": the syscall's name in ARCH
- * (or "syscall_N") and its arguments (as many as it takes). */
+/* Reads the caller's string at ADDR into BUF: 0, or -1. */
+typedef struct sf_string_reader {
+  int (*read)(void *user, uint64_t addr, char *buf, size_t size);
+  void *user;
+} sf_string_reader;
+
+/* CALL as "socket(AF_INET, SOCK_STREAM, 0)", "openat(AT_FDCWD, "/etc",
+ * 0, 0)": the syscall's name in ARCH (or "syscall_N") and its arguments
+ * (as many as it takes); a file name is read with RD (may be NULL) and
+ * quoted. */
 void sf_format_call(const sf_arch *arch, uint32_t nr, const uint64_t args[6],
-                    char *buf, size_t size);
+                    const sf_string_reader *rd, char *buf, size_t size);
 
 /* ---- the reports of run --audit / --report / a USER_NOTIF policy ---- */
 
