@@ -371,15 +371,21 @@ static int reap(sf_supervisor *sv, int *done, int *status) {
 
 int sf_supervise_run(sf_supervisor *sv) {
   int done = 0, status = SF_EXIT_LOADER;
+  unsigned served = 0;
   for (;;) {
-    if (reap(sv, &done, &status) && done) break;
     struct pollfd p = {sv->listener, POLLIN, 0};
     /* The timeout bounds how long an exit goes unnoticed while nothing is
      * notified. */
     int r = poll(&p, 1, 50);
     if (r < 0 && errno != EINTR) break;
-    if (r > 0 && (p.revents & POLLIN)) serve_one(sv);
-    else if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+    /* Reaped when idle, and now and then while busy (a zombie keeps its
+     * filter until reaped); not after every call: a waitpid each would
+     * cost a fifth of the supervisor's syscalls. */
+    if ((r == 0 || served % 64 == 63) && reap(sv, &done, &status) && done) break;
+    if (r > 0 && (p.revents & POLLIN)) {
+      serve_one(sv);
+      served++;
+    } else if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
       /* No task uses the filter any more: wait for the rest. */
       int st;
       pid_t q;
