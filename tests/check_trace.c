@@ -391,6 +391,17 @@ START_TEST(trace_threaded_c_and_32bit) {
     char *text = read_text(policy);
     expect_has(text, "mmap2", "i386's mmap2");
     free(text);
+    /* Audit mode names the target that decided. */
+    char *refuse = tu_write(dir, "getpid.policy", "ERRNO(1) { getpid }\nDEFAULT ALLOW\n");
+    r = tu_sh("'%s' run --audit --arch x86_64,i386 '%s' -- '%s/t32'", tu_sysfence(),
+              refuse, dir);
+    expect_status(&r, 0, "a 32-bit program under --audit");
+    ck_assert_str_eq(r.out, "32-bit threads ok\n");
+    expect_has(r.err, "audit: getpid() -> ERRNO(1): ", "the 32-bit call reported");
+    expect_has(r.err, ":1:12 (rule for getpid on i386) [pid ", "on i386");
+    expect_has(r.err, "audit summary: 8 calls", "one per thread");
+    tu_result_free(&r);
+    free(refuse);
   }
   tu_rmtree(dir);
   free(dir);
