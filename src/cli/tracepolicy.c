@@ -82,7 +82,8 @@ void sf_trace_free(sf_trace *t) {
 /* ---- recording ------------------------------------------------------------ */
 
 /* The program of task PID: the last part of /proc/PID/exe, cached until
- * the task calls execve. */
+ * the task calls execve.  (A pid reused after a wrap of the pid space
+ * would keep its old name in the comments: they are comments.) */
 static const char *program_of(sf_trace *t, const sf_supervisor *sv,
                               const struct seccomp_notif *n) {
   for (size_t i = 0; i < PID_CACHE; i++)
@@ -195,7 +196,7 @@ void sf_trace_on_call(void *user, const sf_supervisor *sv,
 /* ---- the policy ----------------------------------------------------------- */
 
 /* The groups of the written policy, after policies/groups: the first whose
- * list has the name (or, for the last ones, whose pattern it contains). */
+ * list has the name; the last one ("other") takes the rest. */
 static const struct {
   const char *policy, *about, *names;
 } groups[] = {
@@ -251,7 +252,6 @@ typedef struct merged {
   const char *name;
   uint32_t nr;
   unsigned long count;
-  const trace_entry *first;
   value_set sets[MAX_SETS];
   char progs[MAX_PROGS][NAME_LEN];
   int n_progs, more_progs;
@@ -298,7 +298,6 @@ static merged *merge_all(const sf_trace *t, size_t *n) {
       into = &m[(*n)++];
       into->name = e->name;
       into->nr = e->nr;
-      into->first = e;
       memcpy(into->sets, e->sets, sizeof into->sets);
       memcpy(into->progs, e->progs, sizeof into->progs);
       into->n_progs = e->n_progs;
