@@ -2,15 +2,19 @@
  * a policy for the host, install it and exec the command, as sysfence-exec
  * does with a compiled blob (same checks, same exit statuses). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/context.h"
 #include "cli/options.h"
+#include "cli/supervised.h"
 #include "sema/defines.h"
 #include "launch/launch.h"
+#include "launch/supervise.h"
 #include "sysfence.h"
 
 #define PROG "sysfence run"
@@ -25,9 +29,19 @@ static const char run_epilog[] =
     "Preflight (as sysfence-exec's): unless the filter gives the execve(2)\n"
     "that starts COMMAND ALLOW or LOG in the simulator, nothing is installed.\n"
     "\n"
-    "Exit status: COMMAND's own; 125 nothing was run (usage, errors in the\n"
-    "policy, refused by the preflight, install error); 126 COMMAND not\n"
-    "executable; 127 not found.\n";
+    "A supervisor (--audit, --report, or a policy with USER_NOTIF rules):\n"
+    "sysfence forks, COMMAND runs in the child with a filter whose\n"
+    "USER_NOTIF calls come to sysfence, which reports them (stderr, or\n"
+    "--audit-log), answers, and waits for COMMAND and every process it left\n"
+    "behind.  No preflight then; SYSFENCE_PID is the child's pid.  --report\n"
+    "gives ERRNO as the kernel would, kills for KILL_PROCESS and\n"
+    "KILL_THREAD with SIGKILL after reporting (the whole process, and\n"
+    "status 159 as for SIGSYS), leaves TRAP and TRACE to the kernel,\n"
+    "unreported; USER_NOTIF rules are reported and let through.\n"
+    "\n"
+    "Exit status: COMMAND's own (128 + N if a signal N killed it); 125\n"
+    "nothing was run (usage, errors in the policy, refused by the preflight,\n"
+    "install error); 126 COMMAND not executable; 127 not found.\n";
 
 /* Options, then "--" and the command: the options end at the first "--". */
 static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
@@ -39,13 +53,19 @@ static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
     return sf_cli_usage_error(cmd, "'%s': put the command after '--'", o->calls[0]);
   *command = dd + 1 < argc ? argv + dd + 1 : NULL;
   if (!*command && !o->dry_run) return sf_cli_usage_error(cmd, "missing '-- COMMAND'");
+  if (o->audit && o->report)
+    return sf_cli_usage_error(cmd, "--audit and --report exclude each other");
+  if (o->dry_run && (o->audit || o->report || o->audit_log))
+    return sf_cli_usage_error(cmd, "--dry-run lists the policy's own filter: it does not "
+                              "go with --%s", o->audit ? "audit" : o->report ? "report"
+                                                                              : "audit-log");
   return -1;
 }
 
 /* -D, then SYSFENCE_PID: this process's pid, since it execs the command
  * (no fork in between), so rules on SYSFENCE_PID mean the command itself.
  * A -D SYSFENCE_PID would aim them at another process: refused. */
-static int define_constants(sysfence_ctx *ctx, const sf_cli_opts *o) {
+static int define_constants(sysfence_ctx *ctx, const sf_cli_opts *o, long pid_value) {
   char why[512];
   for (size_t i = 0; i < o->n_defines; i++) {
     const char *d = o->defines[i];
@@ -56,7 +76,7 @@ static int define_constants(sysfence_ctx *ctx, const sf_cli_opts *o) {
     if (sf_cli_define(ctx, d, why, sizeof why) != 0) return sf_cli_usage_error(&sf_cmd_run, "%s", why);
   }
   char pid[32];
-  snprintf(pid, sizeof pid, "%ld", (long)getpid());
+  snprintf(pid, sizeof pid, "%ld", pid_value);
   if (sysfence_define(ctx, SF_PID_CONSTANT, pid) != SYSFENCE_OK)
     return sf_cli_usage_error(&sf_cmd_run, "%s", strerror(errno));
   return -1;
@@ -87,7 +107,7 @@ static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
   if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
     return sf_cli_usage_error(&sf_cmd_run, "invalid --unknown action '%s'", o->unknown);
   if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
-  return define_constants(ctx, o);
+  return define_constants(ctx, o, (long)getpid());
 }
 
 /* Compile: 0 and *prog filled, or an exit status. */
@@ -152,6 +172,85 @@ static int prepare(const sf_cli_opts *o, char *const *command,
   return rc;
 }
 
+/* ---- under a supervisor ----------------------------------------------- */
+
+/* Which supervisor the run needs: --audit, --report, or NOTIFY for a policy
+ * with USER_NOTIF rules; -1 for none.  CTX has just compiled the policy. */
+static int supervisor_mode(const sf_cli_opts *o, sysfence_ctx *ctx) {
+  if (o->audit) return SF_MODE_AUDIT;
+  if (o->report) return SF_MODE_REPORT;
+  const struct ast_file *tree;
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n = sf_front_end_targets(ctx, &tree, rs);
+  return n && sf_rulesets_notify(rs, n) ? SF_MODE_NOTIFY : -1;
+}
+
+/* The report's stream: --audit-log FILE (appended; above fd 2, so that a
+ * closed stderr does not make it one), or stderr.  NULL after a message. */
+static FILE *open_log(const sf_cli_opts *o) {
+  if (!o->audit_log) return stderr;
+  int fd = open(o->audit_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  if (fd >= 0 && fd <= 2) {
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = moved;
+  }
+  FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+  if (!f) {
+    fprintf(stderr, "sysfence: run: error: cannot open '%s': %s\n", o->audit_log,
+            strerror(errno));
+    if (fd >= 0) close(fd);
+  }
+  return f;
+}
+
+/* Fork, then compile the supervised filter for the child (its pid is
+ * SYSFENCE_PID) and start it: -1 with *RS, *N the policy's rule sets, or
+ * an exit status. */
+static int start_supervised(const sf_cli_opts *o, sysfence_ctx *ctx, sf_mode mode,
+                            sf_supervisor *sv, const char *path, char *const *command,
+                            const sf_ruleset **rs, size_t *n) {
+  int rc = sf_supervise_prepare(sv, "sysfence");
+  if (rc < 0) rc = sf_supervise_fork(sv, o->flags, path, command);
+  if (rc >= 0) return rc;
+  sysfence_clear_defines(ctx);
+  const struct ast_file *tree;
+  struct sock_fprog prog = {0};
+  if (define_constants(ctx, o, (long)sv->child) >= 0 ||
+      !(*n = sf_front_end_targets(ctx, &tree, rs)) ||
+      sf_supervised_filter(ctx, rs, *n, mode, sv->setup_nr, &prog) != 0) {
+    fputs(sysfence_diag_text(ctx), stderr);
+    sf_supervise_abandon(sv);
+    return SF_EXIT_LOADER;
+  }
+  rc = sf_supervise_start(sv, &prog);
+  free(prog.filter);
+  return rc;
+}
+
+/* Run COMMAND under the policy with a supervisor in MODE: its exit status. */
+static int run_supervised(const sf_cli_opts *o, char *const *command,
+                          sysfence_ctx *ctx, sf_mode mode) {
+  char *path = NULL;
+  int rc = sf_launch_find("sysfence", command[0], &path);
+  FILE *log = rc < 0 ? open_log(o) : NULL;
+  if (rc < 0 && !log) rc = SF_EXIT_LOADER;
+  sf_supervisor sv;
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n = 0;
+  if (rc < 0) rc = start_supervised(o, ctx, mode, &sv, path, command, rs, &n);
+  if (rc < 0) {
+    sf_reporter *r = sf_reporter_new(rs, n, mode, log);
+    sv.on_call = r ? sf_reporter_on_call : NULL; /* no memory: CONTINUE */
+    sv.user = r;
+    rc = sf_supervise_run(&sv);
+    sf_reporter_finish(r);
+  }
+  if (log && log != stderr) fclose(log);
+  free(path);
+  return rc;
+}
+
 static int run_run(const sf_command *cmd, int argc, char **argv) {
   const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
   sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
@@ -163,8 +262,13 @@ static int run_run(const sf_command *cmd, int argc, char **argv) {
   struct sock_fprog prog = {0};
   char *path = NULL;
   rc = compile(&o, command, ctx, &prog);
+  int mode = rc == 0 && !o.dry_run ? supervisor_mode(&o, ctx) : -1;
   if (rc == 0 && o.dry_run) {
     rc = dry_run(&o, command, ctx, &prog);
+  } else if (rc == 0 && mode >= 0) {
+    free(prog.filter);
+    prog.filter = NULL;
+    rc = run_supervised(&o, command, ctx, (sf_mode)mode);
   } else if (rc == 0) {
     /* Freed before the filter is installed: under it, the execve should be
      * the only call left to make. */
@@ -174,7 +278,7 @@ static int run_run(const sf_command *cmd, int argc, char **argv) {
   }
   free(prog.filter);
   sysfence_free(ctx);
-  if (rc < 0) rc = sf_launch_exec("sysfence", path, command);
+  if (rc < 0 && mode < 0) rc = sf_launch_exec("sysfence", path, command);
   free(path);
   return rc;
 }
@@ -184,5 +288,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBUNtgspY" SF_DIAG_OPTS "hV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUNtgspYArG" SF_DIAG_OPTS "hV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

@@ -9,7 +9,7 @@
 
 static const sf_command *const commands[] = {
     &sf_cmd_compile, &sf_cmd_check, &sf_cmd_disasm, &sf_cmd_eval, &sf_cmd_sim,
-    &sf_cmd_stats,   &sf_cmd_run,   &sf_cmd_arches, &sf_cmd_explain,
+    &sf_cmd_stats,   &sf_cmd_run,   &sf_cmd_trace, &sf_cmd_arches, &sf_cmd_explain,
     &sf_cmd_syscalls, &sf_cmd_constants, &sf_cmd_convert,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
@@ -46,8 +46,8 @@ static void usage(FILE *out) {
           "\n",
           library ? library : "(none: SYSFENCE_POLICY_DIR is empty)");
   fprintf(out, "Exit status: 0 success, 1 errors in the policy or program, 2 usage or\n"
-               "I/O error; run: COMMAND's own, or 125 nothing was run, 126 COMMAND not\n"
-               "executable, 127 COMMAND not found.\n");
+               "I/O error; run, trace: COMMAND's own, or 125 nothing was run, 126\n"
+               "COMMAND not executable, 127 COMMAND not found.\n");
 }
 
 int main(int argc, char **argv) {

@@ -102,6 +102,19 @@ static const struct {
      "text (default) or json: one JSON object a line per error\n"
      "or warning (file, line, column, severity, message, notes,\n"
      "fixit), for editors and CI"},
+    {'A', 0, "audit", NULL,
+     "complain mode: every call the policy would not let\n"
+     "through is reported (once per syscall and rule) and\n"
+     "let through; allowed calls are decided in the kernel"},
+    {'r', 0, "report", NULL,
+     "enforce the policy and report each call it refuses\n"
+     "(ERRNO) or kills for (KILL_*), before the answer"},
+    {'G', 0, "audit-log", "FILE",
+     "write the reports of --audit, --report and USER_NOTIF\n"
+     "rules to FILE (appended) instead of stderr"},
+    {'d', 0, "default", "ACTION",
+     "the DEFAULT of the policy written (default\n"
+     "KILL_PROCESS), e.g. ERRNO(1), LOG"},
     {'h', 'h', "help", NULL, "show this help and exit"},
     {'V', 'V', "version", NULL, "show the version and exit"},
 };
@@ -172,7 +185,8 @@ void sf_cli_help(const sf_command *cmd, FILE *out) {
     if (takes(cmd, options[i].id)) print_option(cmd, i, out);
   /* The commands that take CALLs after their input. */
   if (cmd->takes_input && cmd->max_args != 0 && strcmp(cmd->name, "run") != 0 &&
-      strcmp(cmd->name, "explain") != 0 && strcmp(cmd->name, "convert") != 0)
+      strcmp(cmd->name, "explain") != 0 && strcmp(cmd->name, "convert") != 0 &&
+      strcmp(cmd->name, "trace") != 0)
     fprintf(out, "\n"), fprintf(out, call_syntax,
                                  takes(cmd, 'I') ? "  An ARG may also be\na "
                                                    "constant #define'd in the policy or given "
@@ -273,6 +287,16 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
       return sf_cli_usage_error(cmd, "unknown diagnostics format '%s' (expected text or json)", arg);
     o->diag_json = strcmp(arg, "json") == 0;
     break;
+  case 'A': o->audit = 1; break;
+  case 'r': o->report = 1; break;
+  case 'G': o->audit_log = arg; break;
+  case 'd': {
+    uint32_t action;
+    if (sysfence_parse_action(arg, &action) != 0)
+      return sf_cli_usage_error(cmd, "invalid --default action '%s'", arg);
+    o->default_action = arg;
+    break;
+  }
   case 'h': sf_cli_help(cmd, stdout); return EXIT_OK;
   case 'V': printf("sysfence %s\n", sysfence_version()); return EXIT_OK;
   }

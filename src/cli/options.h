@@ -39,6 +39,9 @@ typedef struct sf_cli_opts {
   long max_errors; /* --max-errors, when max_errors_given (0: no limit) */
   int max_errors_given;
   int diag_json;   /* --diagnostics-format json */
+  int audit, report;          /* run --audit, --report */
+  const char *audit_log;      /* run --audit-log FILE */
+  const char *default_action; /* trace --default ACTION */
   sf_input_kind kind;
 } sf_cli_opts;
 
@@ -50,7 +53,8 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
  * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob,
  * N --input, M --from, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run, E --max-errors,
- * F --diagnostics-format; SF_DIAG_OPTS are the diagnostics' options, for
+ * F --diagnostics-format, A --audit, r --report, G --audit-log,
+ * d --default; SF_DIAG_OPTS are the diagnostics' options, for
  * every command that reads a policy); every command
  * takes -h and -V. */
 #define SF_DIAG_OPTS "WwEF"
@@ -147,6 +151,6 @@ int sf_cli_convert_from(const sf_command *cmd, const sf_cli_opts *o);
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
     sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_explain,
-    sf_cmd_syscalls, sf_cmd_constants, sf_cmd_convert;
+    sf_cmd_syscalls, sf_cmd_constants, sf_cmd_convert, sf_cmd_trace;
 
 #endif

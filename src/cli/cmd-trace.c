@@ -1,0 +1,214 @@
+/* cmd-trace.c - 'sysfence trace [-o POLICY] [--arch LIST] [--default ACTION]
+ * -- COMMAND [ARG...]': run COMMAND with every syscall notified to this
+ * process (SECCOMP_RET_USER_NOTIF) and let through, then write the policy
+ * that allows what it used (tracepolicy.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "cli/options.h"
+#include "cli/supervised.h"
+#include "cli/tracepolicy.h"
+#include "launch/launch.h"
+#include "launch/supervise.h"
+
+#define PROG_MSG "sysfence: trace"
+
+static const char trace_epilog[] =
+    "\n"
+    "Every syscall of COMMAND, its threads and its children goes to sysfence\n"
+    "(SECCOMP_RET_USER_NOTIF) and is let through; when COMMAND and every\n"
+    "process it left behind are gone, the policy that allows exactly what was\n"
+    "called is written (grouped, with counts and programs in comments, and\n"
+    "conditions on socket domain and type, ioctl, fcntl and prctl commands,\n"
+    "clone flags, mmap/mprotect protection and personality when they took at\n"
+    "most 8 values).\n"
+    "\n"
+    "Exit status: COMMAND's own (128 + N if a signal N killed it), also when\n"
+    "the policy cannot be written (that is said on stderr, and POLICY is left\n"
+    "as it was); 125 nothing was run (usage, no USER_NOTIF in the kernel);\n"
+    "126 COMMAND not executable; 127 not found.\n";
+
+static const char trace_policy[] =
+    "// sysfence trace: every call goes to the supervisor\n"
+    "DEFAULT USER_NOTIF\n";
+
+/* Can a temporary file be made beside PATH?  Checked before COMMAND runs,
+ * so a bad -o costs nothing.  0, or an errno. */
+static int check_output(const char *path) {
+  if (strcmp(path, "-") == 0) return 0;
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return S_ISDIR(st.st_mode) ? EISDIR : access(path, W_OK) == 0 ? 0 : errno;
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) return ENOMEM;
+  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  int err = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    close(fd);
+    unlink(tmp);
+  }
+  free(tmp);
+  return err;
+}
+
+/* The policy into PATH atomically (a temporary file beside it, renamed):
+ * PATH is the old file or the whole new one.  0, or an errno. */
+static int write_policy(const sf_trace *t, const char *path, char *const *command,
+                        const char *def, const char *arches) {
+  if (strcmp(path, "-") == 0)
+    return sf_trace_write(t, stdout, command, def, arches) == 0 && fflush(stdout) == 0
+               ? 0 : errno ? errno : EIO;
+  /* A device or FIFO (/dev/stdout, a pipe) is written in place: a rename
+   * would replace the node. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    FILE *f = fopen(path, "we");
+    if (!f) return errno;
+    errno = 0;
+    int err = sf_trace_write(t, f, command, def, arches) != 0 || fflush(f) != 0
+                  ? (errno ? errno : EIO) : 0;
+    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+    return err;
+  }
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) return ENOMEM;
+  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp), err = 0;
+  /* Above 2: with stderr closed, a message must not land in the file. */
+  if (fd >= 0 && fd <= 2) {
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = moved;
+  }
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    err = errno;
+    if (fd >= 0) close(fd);
+  } else {
+    mode_t mask = umask(0);
+    umask(mask);
+    errno = 0;
+    if (sf_trace_write(t, f, command, def, arches) != 0 || fflush(f) != 0 ||
+        fsync(fd) != 0 || fchmod(fd, 0666 & ~mask) != 0)
+      err = errno ? errno : EIO;
+    if (fclose(f) != 0 && !err) err = errno;
+    if (!err && rename(tmp, path) != 0) err = errno;
+  }
+  if (err) unlink(tmp);
+  free(tmp);
+  return err;
+}
+
+static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
+                 char ***command) {
+  int dd = sf_launch_split(argc, argv);
+  int rc = sf_cli_parse(cmd, dd, argv, o);
+  if (rc >= 0) return rc;
+  if (o->n_calls > 0)
+    return sf_cli_usage_error(cmd, "'%s': put the command after '--'", o->calls[0]);
+  *command = dd + 1 < argc ? argv + dd + 1 : NULL;
+  if (!*command) return sf_cli_usage_error(cmd, "missing '-- COMMAND'");
+  if (!o->output) o->output = "-";
+  if (!o->default_action) o->default_action = "KILL_PROCESS";
+  int err = check_output(o->output);
+  if (err)
+    return sf_cli_usage_error(cmd, "cannot write '%s': %s", o->output, strerror(err));
+  return -1;
+}
+
+/* The trace filter's rule sets for the targets (-a, or the host): -1, or
+ * an exit status. */
+static int targets(const sf_command *cmd, const sf_cli_opts *o, sysfence_ctx *ctx,
+                   const sf_ruleset **rs, size_t *n) {
+  char why[256];
+  const char *host = sysfence_host_arch();
+  if (!host) return sf_cli_usage_error(cmd, "no syscall table for this host");
+  if (o->arch && sysfence_set_arches(ctx, o->arch, why, sizeof why) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--arch %s: %s", o->arch, why);
+  if (strcmp(sysfence_get_arch(ctx), host) != 0)
+    return sf_cli_usage_error(cmd, "--arch %s: the first architecture must be the "
+                              "host's (%s)", o->arch, host);
+  if (sysfence_set_input_string(ctx, "<trace>", trace_policy) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "%s", strerror(errno));
+  const struct ast_file *tree;
+  *n = sf_front_end_targets(ctx, &tree, rs);
+  if (*n) return -1;
+  fputs(sysfence_diag_text(ctx), stderr);
+  return SF_EXIT_LOADER;
+}
+
+/* Fork, compile the trace filter for the child's set-up, start it: -1, or
+ * an exit status. */
+static int start(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
+                 sf_supervisor *sv, const char *path, char *const *command) {
+  int rc = sf_supervise_prepare(sv, PROG_MSG);
+  if (rc < 0) rc = sf_supervise_fork(sv, 0, path, command);
+  if (rc >= 0) return rc;
+  struct sock_fprog prog;
+  if (sf_supervised_filter(ctx, rs, n, SF_MODE_TRACE, sv->setup_nr, &prog) != 0) {
+    fputs(sysfence_diag_text(ctx), stderr);
+    sf_supervise_abandon(sv);
+    return SF_EXIT_LOADER;
+  }
+  rc = sf_supervise_start(sv, &prog);
+  free(prog.filter);
+  return rc;
+}
+
+static int run_trace(const sf_command *cmd, int argc, char **argv) {
+  sf_cli_opts o = {.opt_level = -1};
+  char **command = NULL;
+  int rc = parse(cmd, argc, argv, &o, &command);
+  if (rc >= 0) return rc;
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return sf_cli_usage_error(cmd, "%s", strerror(ENOMEM));
+  const sf_ruleset *rs[SF_MAX_TARGETS];
+  size_t n = 0;
+  char *path = NULL;
+  sf_trace *t = NULL;
+  sf_supervisor sv;
+  rc = targets(cmd, &o, ctx, rs, &n);
+  if (rc < 0) rc = sf_launch_find("sysfence", command[0], &path);
+  if (rc < 0 && !(t = sf_trace_new(rs, n))) rc = sf_cli_usage_error(cmd, "%s", strerror(ENOMEM));
+  if (rc < 0) rc = start(ctx, rs, n, &sv, path, command);
+  if (rc < 0) {
+    sv.on_call = sf_trace_on_call;
+    sv.user = t;
+    rc = sf_supervise_run(&sv);
+    sf_trace_summary(t, stderr);
+    const char *names[SF_MAX_TARGETS];
+    char arches[256] = "";
+    size_t k = sysfence_get_arches(ctx, names, SF_MAX_TARGETS);
+    for (size_t i = 0; i < k; i++)
+      snprintf(arches + strlen(arches), sizeof arches - strlen(arches), "%s%s",
+               i ? "," : "", names[i]);
+    int err = write_policy(t, o.output, command, o.default_action, arches);
+    if (err)
+      fprintf(stderr, "sysfence: trace: error: cannot write the policy to '%s': %s\n",
+              o.output, strerror(err));
+  }
+  sf_trace_free(t);
+  free(path);
+  sysfence_free(ctx);
+  return rc;
+}
+
+const sf_command sf_cmd_trace = {
+    "trace", "-- COMMAND [ARG...]",
+    "run COMMAND and write the policy that allows what it used",
+    "Run COMMAND (with its threads and children) with every syscall reported\n"
+    "to sysfence and let through, and write a policy that allows exactly what\n"
+    "was used.",
+    "oad", "the ABIs to trace, a comma list with the host's first "
+    "(x86_64,i386): calls through others are let through unrecorded, with a "
+    "warning (default: the host's only)", 0, 0, 0, run_trace, trace_epilog,
+    SF_EXIT_LOADER};
