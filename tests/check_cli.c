@@ -509,6 +509,14 @@ START_TEST(cli_profile) {
 }
 END_TEST
 
+static void expect_node_kept(tu_result r, const char *dev, const char *what) {
+  EXPECT_EXIT(r, 0);
+  tu_result_free(&r);
+  struct stat st;
+  ck_assert_int_eq(stat(dev, &st), 0);
+  ck_assert_msg(S_ISCHR(st.st_mode), "%s -o %s replaced the device node", what, dev);
+}
+
 /* -o onto a device or FIFO writes into it: the atomic rename used for
  * regular files would replace the node (as root, -o /dev/null would turn
  * /dev/null into a regular file). */
@@ -519,12 +527,12 @@ START_TEST(cli_output_to_device_keeps_node) {
   if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
     tu_skip("cli_output_to_device_keeps_node", "mknod failed (%s)", strerror(errno));
   } else {
-    tu_result r = sf(NULL, "compile", pol, "-o", dev, NULL);
-    EXPECT_EXIT(r, 0);
-    tu_result_free(&r);
-    struct stat st;
-    ck_assert_int_eq(stat(dev, &st), 0);
-    ck_assert_msg(S_ISCHR(st.st_mode), "the device node was replaced");
+    /* Every command that writes a file: a filter, a converted policy, a
+     * traced policy. */
+    expect_node_kept(sf(NULL, "compile", pol, "-o", dev, NULL), dev, "compile");
+    expect_node_kept(sf(NULL, "convert", "--from", "systemd", "SystemCallFilter=@basic-io",
+                        "-o", dev, NULL), dev, "convert");
+    expect_node_kept(sf(NULL, "trace", "-o", dev, "--", "/bin/true", NULL), dev, "trace");
   }
   free(dev);
   free(pol);

@@ -12,6 +12,7 @@
 
 #include "base/context.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "cli/supervised.h"
 #include "cli/tracepolicy.h"
 #include "launch/launch.h"
@@ -38,74 +39,24 @@ static const char trace_policy[] =
     "// sysfence trace: every call goes to the supervisor\n"
     "DEFAULT USER_NOTIF\n";
 
-/* Can a temporary file be made beside PATH?  Checked before COMMAND runs,
- * so a bad -o costs nothing.  0, or an errno. */
-static int check_output(const char *path) {
-  if (strcmp(path, "-") == 0) return 0;
-  struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return S_ISDIR(st.st_mode) ? EISDIR : access(path, W_OK) == 0 ? 0 : errno;
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) return ENOMEM;
-  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  int err = fd < 0 ? errno : 0;
-  if (fd >= 0) {
-    close(fd);
-    unlink(tmp);
-  }
-  free(tmp);
-  return err;
+/* What write_policy writes. */
+typedef struct trace_out {
+  const sf_trace *t;
+  char *const *command;
+  const char *def, *arches;
+} trace_out;
+
+static int fill_policy(FILE *f, void *arg) {
+  const trace_out *o = arg;
+  return sf_trace_write(o->t, f, o->command, o->def, o->arches);
 }
 
-/* The policy into PATH atomically (a temporary file beside it, renamed):
- * PATH is the old file or the whole new one.  0, or an errno. */
+/* The policy into PATH atomically (output.h): PATH is the old file or the
+ * whole new one.  0, or an errno. */
 static int write_policy(const sf_trace *t, const char *path, char *const *command,
                         const char *def, const char *arches) {
-  if (strcmp(path, "-") == 0)
-    return sf_trace_write(t, stdout, command, def, arches) == 0 && fflush(stdout) == 0
-               ? 0 : errno ? errno : EIO;
-  /* A device or FIFO (/dev/stdout, a pipe) is written in place: a rename
-   * would replace the node. */
-  struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-    FILE *f = fopen(path, "we");
-    if (!f) return errno;
-    errno = 0;
-    int err = sf_trace_write(t, f, command, def, arches) != 0 || fflush(f) != 0
-                  ? (errno ? errno : EIO) : 0;
-    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
-    return err;
-  }
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) return ENOMEM;
-  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp), err = 0;
-  /* Above 2: with stderr closed, a message must not land in the file. */
-  if (fd >= 0 && fd <= 2) {
-    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    fd = moved;
-  }
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    err = errno;
-    if (fd >= 0) close(fd);
-  } else {
-    mode_t mask = umask(0);
-    umask(mask);
-    errno = 0;
-    if (sf_trace_write(t, f, command, def, arches) != 0 || fflush(f) != 0 ||
-        fsync(fd) != 0 || fchmod(fd, 0666 & ~mask) != 0)
-      err = errno ? errno : EIO;
-    if (fclose(f) != 0 && !err) err = errno;
-    if (!err && rename(tmp, path) != 0) err = errno;
-  }
-  if (err) unlink(tmp);
-  free(tmp);
-  return err;
+  trace_out o = {t, command, def, arches};
+  return sf_cli_write_atomic(path, fill_policy, &o);
 }
 
 static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
@@ -119,7 +70,8 @@ static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
   if (!*command) return sf_cli_usage_error(cmd, "missing '-- COMMAND'");
   if (!o->output) o->output = "-";
   if (!o->default_action) o->default_action = "KILL_PROCESS";
-  int err = check_output(o->output);
+  /* Checked before COMMAND runs, so a bad -o costs nothing. */
+  int err = sf_cli_check_output(o->output);
   if (err)
     return sf_cli_usage_error(cmd, "cannot write '%s': %s", o->output, strerror(err));
   return -1;

@@ -10,42 +10,16 @@
 #include "base/file.h"
 #include "base/load.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "cli/systemd.h"
-
-/* Write TEXT[0..LEN) to PATH ('-' or NULL: stdout): a temporary file in the
- * same folder renamed over PATH, so PATH is never half written. */
-static int write_text(const char *path, const char *text, size_t len) {
-  if (!path || strcmp(path, "-") == 0)
-    return fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : -1;
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 8);
-  if (!tmp) return -1;
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".XXXXXX", 8);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    free(tmp);
-    return -1;
-  }
-  FILE *f = fdopen(fd, "w");
-  int rc = f && fwrite(text, 1, len, f) == len ? 0 : -1;
-  if (f ? fclose(f) != 0 : close(fd) != 0) rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) {
-    int e = errno;
-    unlink(tmp);
-    errno = e;
-  }
-  free(tmp);
-  return rc;
-}
 
 static int write_policy(const sf_command *cmd, const char *path, const char *text,
                         size_t len) {
   (void)cmd;
-  if (write_text(path, text, len) == 0) return EXIT_OK;
+  int err = sf_cli_write_text(path ? path : "-", text, len);
+  if (err == 0) return EXIT_OK;
   fprintf(stderr, "sysfence: error: cannot write '%s': %s\n", path ? path : "-",
-          strerror(errno));
+          strerror(err));
   return EXIT_USAGE;
 }
 
