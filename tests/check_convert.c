@@ -552,13 +552,14 @@ END_TEST
 /* A 32-bit argument with junk above bit 31: the kernel passes the low 32
  * bits (sysfence allows), libseccomp compares all 64 (the profile's EQ
  * fails): the difference the round trip leaves out, shown here.  A masked
- * comparison keeps the width (its mask is within it), so it agrees. */
+ * comparison keeps the width (its mask is within it), so it agrees, and so
+ * do the masked-equality blocks an interval is written as. */
 START_TEST(width_bypass_documented) {
   NEED_LIBSECCOMP("width_bypass_documented");
 #ifdef HAVE_LIBSECCOMP
   converted c = convert(NULL,
                         "POLICY p { ALLOW { close(fd) { fd == 3 },\n"
-                        "  dup(fd) { (fd & 0xff) == 3 } } }\n"
+                        "  dup(fd) { (fd & 0xff) == 3 }, read(fd) { fd >= 3 && fd <= 200 } } }\n"
                         "USE p DEFAULT ERRNO(1)\n", "x86_64");
   ck_assert_msg(c.text, "%s", c.diags);
   json_object *root = check_profile(c.text, 1);
@@ -573,6 +574,12 @@ START_TEST(width_bypass_documented) {
   d.nr = 32; /* dup */
   ck_assert_uint_eq(sf_bpf_run(c.prog.filter, c.prog.len, a, &d, NULL), SF_RET_ALLOW);
   ck_assert_uint_eq(sf_bpf_run(ls, p.ls_len, a, &d, NULL), SF_RET_ALLOW);
+  d.nr = 0; /* read: the interval's blocks are masked to the width too */
+  for (uint64_t low = 3; low <= 5; low += 2) {
+    d.args[0] = (uint64_t)1 << 32 | low;
+    ck_assert_uint_eq(sf_bpf_run(c.prog.filter, c.prog.len, a, &d, NULL), SF_RET_ALLOW);
+    ck_assert_uint_eq(sf_bpf_run(ls, p.ls_len, a, &d, NULL), SF_RET_ALLOW);
+  }
   free(ls);
   json_object_put(root);
   converted_free(&c);
@@ -703,6 +710,12 @@ START_TEST(cli_help) {
   const char *want[] = {"--to FORMAT", "--output", "--arch", "--include", "--define", "oci"};
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
     ck_assert_msg(strstr(a.out, want[i]), "no '%s' in: %s", want[i], a.out);
+  /* every line of the option list is indented (a help text's own line
+   * breaks are spaces) */
+  const char *opts = strstr(a.out, "\nOptions:\n");
+  ck_assert_ptr_nonnull(opts);
+  for (const char *l = opts + 10; *l && *l != '\n'; l = strchr(l, '\n') + 1)
+    ck_assert_msg(strncmp(l, "  ", 2) == 0, "unindented help line: %.*s", (int)strcspn(l, "\n"), l);
   tu_result_free(&a);
   a = tu_run_program(tu_sysfence(), NULL, "--help", NULL);
   ck_assert_msg(strstr(a.out, "convert FILE"), "%s", a.out);

@@ -119,7 +119,9 @@ static void print_wrapped(const char *text, int col, FILE *out) {
       fputc('\n', out);
       col = 0;
     }
-    fprintf(out, "%*s%.*s\n", 25 - col, "", n, p);
+    fprintf(out, "%*s", 25 - col, "");
+    for (int i = 0; i < n; i++) fputc(p[i] == '\n' ? ' ' : p[i], out); /* a newline is a space */
+    fputc('\n', out);
     col = 0;
     p += n;
   }

@@ -38,6 +38,8 @@ typedef struct atom {
   int idx;
   oci_op op;
   uint64_t v, m;
+  uint64_t w; /* the argument's width mask (not written: plain comparisons
+                 are made by libseccomp on 64 bits) */
 } atom;
 
 typedef struct term { /* a conjunction */
@@ -95,19 +97,22 @@ static int interval_blocks(uint64_t lo, uint64_t hi, pattern *out, size_t *n, si
   }
 }
 
-static atom pattern_atom(int idx, pattern p) {
-  if (p.m == 0) return (atom){idx, OP_NONE, 0, 0};
-  if (p.m == ~(uint64_t)0) return (atom){idx, OP_EQ, p.v, 0};
-  return (atom){idx, OP_MEQ, p.v & p.m, p.m};
+/* A block's mask is cut to the argument's width W, so that the masked
+ * comparison looks at the bits the kernel passes (and no others): a
+ * one-value block of a narrower argument stays masked, not SCMP_CMP_EQ. */
+static atom pattern_atom(int idx, pattern p, uint64_t w) {
+  p.m &= w;
+  if (p.m == 0) return (atom){idx, OP_NONE, 0, 0, w};
+  if (p.m == ~(uint64_t)0) return (atom){idx, OP_EQ, p.v, 0, w};
+  return (atom){idx, OP_MEQ, p.v & p.m, p.m, w};
 }
 
 /* The values an interval allows, as one atom where one says it exactly. */
-static int interval_atom(int idx, uint64_t lo, uint64_t hi, atom *out) {
-  const uint64_t max = ~(uint64_t)0;
-  if (lo == hi) *out = (atom){idx, OP_EQ, lo, 0};
-  else if (lo == 0 && hi == max) *out = (atom){idx, OP_NONE, 0, 0};
-  else if (lo == 0) *out = (atom){idx, OP_LE, hi, 0};
-  else if (hi == max) *out = (atom){idx, OP_GE, lo, 0};
+static int interval_atom(int idx, uint64_t lo, uint64_t hi, uint64_t w, atom *out) {
+  if (lo == hi) *out = (atom){idx, OP_EQ, lo, 0, w};
+  else if (lo == 0 && hi == w) *out = (atom){idx, OP_NONE, 0, 0, w};
+  else if (lo == 0) *out = (atom){idx, OP_LE, hi, 0, w};
+  else if (hi == w) *out = (atom){idx, OP_GE, lo, 0, w};
   else return 0;
   return 1;
 }
@@ -179,22 +184,24 @@ static int is_order(oci_op op) {
 static int arg_alternatives(const term *t, int idx, int no_order, atom *alts, size_t *n_alts,
                             size_t max) {
   enum { MAX_SPANS = 64 };
-  uint64_t lo = 0, hi = ~(uint64_t)0;
+  uint64_t lo = 0, hi = ~(uint64_t)0, w = ~(uint64_t)0;
   size_t n_ne = 0, n_meq = 0, n_atoms = 0;
   const atom *only = NULL;
   *n_alts = 0;
   for (size_t i = 0; i < t->n; i++) {
     const atom *a = &t->a[i];
     if (a->idx != idx) continue;
-    n_atoms++, only = a;
+    n_atoms++, only = a, w &= a->w;
     if (a->op == OP_NE) n_ne++;
     else if (a->op == OP_MEQ) n_meq++;
     else if (!narrow(a, &lo, &hi)) return 0;
   }
   if (n_atoms == 0) {
-    alts[(*n_alts)++] = (atom){idx, OP_NONE, 0, 0};
+    alts[(*n_alts)++] = (atom){idx, OP_NONE, 0, 0, w};
     return 0;
   }
+  if (hi > w) hi = w; /* the kernel passes no more */
+  if (lo > hi) return 0;
   if (n_atoms == 1 && !(no_order && is_order(only->op))) { /* as written */
     alts[(*n_alts)++] = *only;
     return 0;
@@ -206,12 +213,12 @@ static int arg_alternatives(const term *t, int idx, int no_order, atom *alts, si
         split_spans(spans, &n_spans, MAX_SPANS, t->a[i].v) != 0)
       return -1;
   if (n_spans == 0) return 0;
-  if (n_meq == 0 && n_spans == 1 && interval_atom(idx, spans[0].lo, spans[0].hi, alts) &&
+  if (n_meq == 0 && n_spans == 1 && interval_atom(idx, spans[0].lo, spans[0].hi, w, alts) &&
       !(no_order && is_order(alts[0].op))) {
     *n_alts = 1;
     return 0;
   }
-  if (n_meq == 0 && n_ne == 1 && n_spans == 2 && lo == 0 && hi == ~(uint64_t)0) {
+  if (n_meq == 0 && n_ne == 1 && n_spans == 2 && lo == 0 && hi == w) {
     for (size_t i = 0; i < t->n; i++)
       if (t->a[i].idx == idx && t->a[i].op == OP_NE) alts[0] = t->a[i];
     *n_alts = 1;
@@ -225,7 +232,7 @@ static int arg_alternatives(const term *t, int idx, int no_order, atom *alts, si
     rc = interval_blocks(spans[s].lo, spans[s].hi, p, &n, max);
   for (size_t i = 0; i < t->n && rc == 0; i++)
     if (t->a[i].idx == idx && t->a[i].op == OP_MEQ) intersect(p, &n, t->a[i].m, t->a[i].v);
-  for (size_t i = 0; i < n && rc == 0; i++) alts[(*n_alts)++] = pattern_atom(idx, p[i]);
+  for (size_t i = 0; i < n && rc == 0; i++) alts[(*n_alts)++] = pattern_atom(idx, p[i], w);
   free(p);
   return rc;
 }
@@ -301,14 +308,14 @@ static dnf dnf_atom(conv *cv, atom a) {
 
 /* (x & m) != v, x = arg IDX: the first bit of m from the top where x
  * differs from v, one disjoint conjunction per bit. */
-static dnf dnf_masked_ne(conv *cv, int idx, uint64_t m, uint64_t v) {
+static dnf dnf_masked_ne(conv *cv, int idx, uint64_t m, uint64_t v, uint64_t w) {
   dnf d = {NULL, 0};
   uint64_t above = 0;
   for (int b = 63; b >= 0; b--) {
     uint64_t bit = (uint64_t)1 << b;
     if (!(m & bit)) continue;
     above |= bit;
-    d = dnf_or(cv, d, dnf_atom(cv, pattern_atom(idx, (pattern){above, (v & above) ^ bit})));
+    d = dnf_or(cv, d, dnf_atom(cv, pattern_atom(idx, (pattern){above, (v & above) ^ bit}, w)));
   }
   return d;
 }
@@ -389,7 +396,7 @@ static dnf dnf_cmp(conv *cv, const sf_cond *c, int neg) {
   if (l.c == 0 && l.m == l.width) { /* the argument itself */
     if (k > l.width) /* beyond its width: the kernel never passes that */
       return dnf_bool(cv, op == CMP_NE || op == CMP_LT || op == CMP_LE);
-    return dnf_atom(cv, (atom){l.idx, op_of(op), k, 0});
+    return dnf_atom(cv, (atom){l.idx, op_of(op), k, 0, l.width});
   }
   if (op != CMP_EQ && op != CMP_NE) {
     fail(cv, "a masked argument is compared with <, <=, > or >=, which an OCI "
@@ -400,8 +407,8 @@ static dnf dnf_cmp(conv *cv, const sf_cond *c, int neg) {
   int can = (l.c & ~k) == 0 && (k & ~(l.m | l.c)) == 0;
   uint64_t m = l.m & ~l.c, v = k & m;
   if (!can || m == 0) return dnf_bool(cv, (op == CMP_EQ) == can);
-  if (op == CMP_EQ) return dnf_atom(cv, pattern_atom(l.idx, (pattern){m, v}));
-  return dnf_masked_ne(cv, l.idx, m, v);
+  if (op == CMP_EQ) return dnf_atom(cv, pattern_atom(l.idx, (pattern){m, v}, l.width));
+  return dnf_masked_ne(cv, l.idx, m, v, l.width);
 }
 
 static dnf dnf_of(conv *cv, const sf_cond *c, int neg) {
@@ -526,6 +533,9 @@ static const char *action_name(uint32_t action, int *has_ret, uint32_t *ret) {
 static int action_ok(conv *cv, uint32_t action) {
   int has_ret;
   uint32_t ret;
+  if ((action & SF_RET_ACTION_FULL) == SF_RET_USER_NOTIF)
+    sf_warning(cv->ctx, cv->loc, "SCMP_ACT_NOTIFY needs a listener: runc wants the "
+               "profile's listenerPath (a socket of the runtime's user), which is not written");
   if (action_name(action, &has_ret, &ret)) return 1;
   fail(cv, (action & SF_RET_ACTION_FULL) == SF_RET_TRAP
                ? "TRAP with data cannot be expressed in an OCI profile: "

@@ -19,8 +19,8 @@ struct sf_ruleset;
  * argument index (runc ORs those) are rewritten as SCMP_CMP_MASKED_EQ
  * blocks.  libseccomp compares all 64 bits, so a call with junk above a
  * narrower argument's width can be decided differently by a plain
- * comparison (the README's "width bypass"); masked comparisons keep the
- * kernel's width. */
+ * comparison (the README's "width bypass"); masked comparisons (blocks
+ * included) have their masks cut to the width and keep it. */
 char *sf_oci_profile(struct sysfence_ctx *ctx, const struct sf_ruleset *const *rs,
                      size_t n);
 
