@@ -15,8 +15,12 @@
  * compiled with --bad-arch KILL_THREAD.
  *
  * Policies: the handmade ones below (every rewriting the converter does),
- * and every corpus Kafel policy that a profile can express (the others are
- * listed with the reason).  Without libseccomp those checks skip loudly.
+ * and every corpus Kafel policy that a profile can express, for x86_64 and
+ * for x86_64,x32 (the others are listed with the reason).  libseccomp
+ * compares x32's arguments on their low 32 bits alone, so x32's probes
+ * have no high word (the width bypass again); syscalls this libseccomp
+ * cannot name on an ABI are left out there, as runc leaves them out.
+ * Without libseccomp those checks skip loudly.
  * The JSON is checked structurally as runc reads it (fields, types,
  * operators, no repeated index in an entry, no entry with the default
  * action), and every inexpressible construct is an error at its rule with
@@ -39,6 +43,8 @@
 #include "sysfence.h"
 #include "testutil.h"
 #ifdef HAVE_LIBSECCOMP
+#include <seccomp.h>
+
 #include "../bench/bench.h"
 #endif
 
@@ -204,6 +210,12 @@ static void scan_cond(const sf_cond *c, sys_probes *p) {
   }
 }
 
+/* libseccomp compares the low 32 bits alone on x32 (its ILP32 ABIs): a
+ * high word there is the width bypass again, so x32's probes have none. */
+static int scmp_compares_32(const sf_arch *arch) {
+  return strcmp(arch->name, "x32") == 0;
+}
+
 static void collect_probes(target *t, const sf_ruleset *rs) {
   t->arch = rs->arch;
   t->n_sys = rs->n_sys;
@@ -212,8 +224,11 @@ static void collect_probes(target *t, const sf_ruleset *rs) {
   for (size_t s = 0; s < rs->n_sys; s++) {
     t->sys[s].nr = rs->sys[s].nr;
     for (size_t r = 0; r < rs->sys[s].n_rules; r++) scan_cond(rs->sys[s].rules[r].cond, &t->sys[s]);
-    for (int i = 0; i < SF_MAX_ARGS; i++)
+    for (int i = 0; i < SF_MAX_ARGS; i++) {
       if (t->sys[s].n[i] == 0) t->sys[s].v[i][t->sys[s].n[i]++] = 0;
+      for (size_t k = 0; scmp_compares_32(rs->arch) && k < t->sys[s].n[i]; k++)
+        t->sys[s].v[i][k] &= 0xffffffffu;
+    }
   }
 }
 
@@ -272,8 +287,37 @@ static const char *scmp_arch(const char *oci) {
   return NULL;
 }
 
-/* The profile built by libseccomp the way runc builds it. */
-static struct sock_filter *libseccomp_build(const char *name, json_object *root, size_t *len) {
+/* The names of the profile this libseccomp does not know (newer syscalls),
+ * newline-separated in UNKNOWN. */
+static void unknown_names(json_object *root, char *unknown, size_t size) {
+  json_object *sys = NULL;
+  json_object_object_get_ex(root, "syscalls", &sys);
+  size_t len = 0;
+  unknown[0] = '\0';
+  for (size_t i = 0; i < json_object_array_length(sys); i++) {
+    json_object *names = NULL;
+    json_object_object_get_ex(json_object_array_get_idx(sys, i), "names", &names);
+    for (size_t k = 0; k < json_object_array_length(names); k++) {
+      const char *n = json_object_get_string(json_object_array_get_idx(names, k));
+      if (seccomp_syscall_resolve_name(n) == __NR_SCMP_ERROR && len + strlen(n) + 2 < size)
+        len += (size_t)snprintf(unknown + len, size - len, "%s\n", n);
+    }
+  }
+}
+
+/* libseccomp's name of a sysfence architecture. */
+static const char *scmp_arch_of(const sf_arch *arch) {
+  return strcmp(arch->name, "i386") == 0 ? "x86" : arch->name;
+}
+
+/* The profile built by libseccomp the way runc builds it.  A name this
+ * libseccomp does not know is resolved from syscalls.csv for x86_64 alone
+ * (as bench/oci.c does, standing for a newer libseccomp); with other ABIs
+ * too, a number cannot stand for the name on each, so such names are left
+ * out as runc with this libseccomp leaves them out, and the comparison
+ * skips them (left_out; UNKNOWN lists them). */
+static struct sock_filter *libseccomp_build(const char *name, json_object *root, size_t *len,
+                                            char *unknown, size_t unknown_size) {
   static csv_table csv;
   static int csv_loaded;
   if (!csv_loaded) csv_loaded = csv_load(SHARED_DIR "/data/syscalls.csv", "x86_64", &csv) == 0 ? 1 : -1;
@@ -286,17 +330,20 @@ static struct sock_filter *libseccomp_build(const char *name, json_object *root,
     ck_assert_msg(subs[k++], "%s: no libseccomp name for %s here", name, a);
   }
   oci_opts o = {"amd64", NULL, 0, 6, 1, NULL, 1, subs};
+  unknown[0] = '\0';
+  if (subs[0]) unknown_names(root, unknown, unknown_size);
   oci_report rep;
   char why[256];
   struct sock_filter *prog;
   int memfd = memfd_create("check_convert", 0);
   ck_assert_int_ge(memfd, 0);
-  int rc = oci_compile(root, &o, csv_loaded > 0 ? &csv : NULL, memfd, &prog, len, &rep, why,
-                       sizeof why);
+  int rc = oci_compile(root, &o, csv_loaded > 0 && !subs[0] ? &csv : NULL, memfd, &prog, len,
+                       &rep, why, sizeof why);
   close(memfd);
   ck_assert_msg(rc == 0, "%s: libseccomp: %s", name, why);
-  ck_assert_msg(rep.unknown == 0, "%s: names libseccomp does not know: %s", name,
+  ck_assert_msg(rep.unknown == 0 || unknown[0], "%s: names libseccomp does not know: %s", name,
                 rep.unknown_names);
+  if (unknown[0]) fprintf(stderr, "LEFT OUT %s: unknown to libseccomp: %s", name, unknown);
   ck_assert_msg(rep.failed == 0, "%s: libseccomp refused %zu rules: %s", name, rep.failed,
                 rep.first_error);
   return prog;
@@ -308,10 +355,23 @@ typedef struct pair {
   const struct sock_filter *ls;
   size_t ls_len;
   size_t calls;
+  char unknown[2048]; /* names libseccomp_build left out, one a line */
 } pair;
+
+/* A syscall of a profile for several ABIs that this libseccomp cannot
+ * name on ARCH (its tables are older than the kernel's): runc with it
+ * leaves the syscall out there, so the comparison does. */
+static int left_out(const pair *p, const sf_arch *arch, uint32_t nr) {
+  const sf_syscall *s = sf_syscall_by_nr(arch, nr);
+  if (p->c->n_targets < 2 || !s) return 0;
+  uint32_t token = seccomp_arch_resolve_name(scmp_arch_of(arch));
+  /* a negative number: a name libseccomp knows from another ABI only */
+  return token && seccomp_syscall_resolve_name_arch(token, s->name) < 0;
+}
 
 static void same_on(pair *p, const sf_arch *arch, uint32_t audit, uint32_t nr,
                     const uint64_t args[SF_MAX_ARGS]) {
+  if (audit == arch->audit_arch && left_out(p, arch, nr)) return;
   sf_seccomp_data d = {nr, audit, 0x1000, {0}};
   memcpy(d.args, args, sizeof d.args);
   uint32_t a = sf_bpf_run(p->c->prog.filter, p->c->prog.len, arch, &d, NULL);
@@ -373,8 +433,8 @@ static void compare_all(pair *p) {
  * call probed; returns the number of calls. */
 static size_t round_trip(const char *name, const converted *c) {
   json_object *root = check_profile(c->text, c->n_targets);
-  pair p = {name, c, NULL, 0, 0};
-  struct sock_filter *ls = libseccomp_build(name, root, &p.ls_len);
+  pair p = {name, c, NULL, 0, 0, ""};
+  struct sock_filter *ls = libseccomp_build(name, root, &p.ls_len, p.unknown, sizeof p.unknown);
   p.ls = ls;
   compare_all(&p);
   free(ls);
@@ -503,23 +563,27 @@ static void collect_files(void) {
 }
 
 /* Each corpus policy that compiles: converted, or refused with an error
- * at a rule (never a crash, never a profile that decides differently). */
+ * at a rule (never a crash, never a profile that decides differently);
+ * for x86_64 alone, and for x86_64 with x32 (one profile, two ABIs). */
+static const char *const corpus_arches[] = {"x86_64", "x86_64,x32"};
+
 START_TEST(corpus_round_trip) {
   TU_NEED_CORPUS("corpus_round_trip");
-  const char *path = files[_i];
-  sysfence_ctx *probe = ctx_for(path, NULL, "x86_64");
+  const char *path = files[_i / 2], *arches = corpus_arches[_i % 2];
+  sysfence_ctx *probe = ctx_for(path, NULL, arches);
   int compiles = sysfence_check(probe) == SYSFENCE_OK;
   sysfence_free(probe);
   if (!compiles) return; /* a must-fail file of the corpus (check_corpus) */
-  converted c = convert(path, NULL, "x86_64");
+  converted c = convert(path, NULL, arches);
   if (!c.text) {
     ck_assert_msg(strstr(c.diags, ": error: "), "%s: refused without an error", path);
-    fprintf(stderr, "NOT EXPRESSIBLE %s: %.*s\n", path, (int)strcspn(c.diags, "\n"), c.diags);
+    const char *e = strstr(c.diags, ": error: ");
+    fprintf(stderr, "NOT EXPRESSIBLE %s (%s): %.*s\n", path, arches, (int)strcspn(e, "\n"), e);
   } else {
-    json_object_put(check_profile(c.text, 1));
+    json_object_put(check_profile(c.text, c.n_targets));
 #ifdef HAVE_LIBSECCOMP
     size_t calls = round_trip(path, &c);
-    fprintf(stderr, "ROUNDTRIP %s: %zu calls equal\n", path, calls);
+    fprintf(stderr, "ROUNDTRIP %s (%s): %zu calls equal\n", path, arches, calls);
 #endif
   }
   converted_free(&c);
@@ -563,8 +627,8 @@ START_TEST(width_bypass_documented) {
                         "USE p DEFAULT ERRNO(1)\n", "x86_64");
   ck_assert_msg(c.text, "%s", c.diags);
   json_object *root = check_profile(c.text, 1);
-  pair p = {"width", &c, NULL, 0, 0};
-  struct sock_filter *ls = libseccomp_build("width", root, &p.ls_len);
+  pair p = {"width", &c, NULL, 0, 0, ""};
+  struct sock_filter *ls = libseccomp_build("width", root, &p.ls_len, p.unknown, sizeof p.unknown);
   const sf_arch *a = sf_arch_by_name("x86_64");
   uint64_t args[SF_MAX_ARGS] = {0x100000003u};
   sf_seccomp_data d = {3 /* close */, a->audit_arch, 0, {0}};
@@ -606,6 +670,9 @@ static const struct inexpressible {
      "names syscalls", NULL},
     {"conditions on a multiplexed call", "POLICY p {\n  ALLOW { socket(domain) { domain == 1 } }\n}\n"
      "USE p DEFAULT KILL\n", 2, 11, "socketcall", "x86_64,i386"},
+    {"x32 and a constant above 32 bits",
+     "POLICY p {\n  ALLOW { lseek(fd, offset) { offset == 0x100000000 } }\n}\nUSE p DEFAULT KILL\n",
+     2, 11, "low 32 bits", "x86_64,x32"},
     {"default TRAP with data", "POLICY p {\n  ALLOW { read }\n}\nUSE p DEFAULT TRAP(3)\n", 0, 0,
      "TRAP", NULL},
 };
@@ -734,7 +801,7 @@ int main(void) {
   tcase_add_test(tc, targets_that_disagree);
   tcase_add_test(tc, cli_convert);
   tcase_add_test(tc, cli_help);
-  if (n_files) tcase_add_loop_test(tc, corpus_round_trip, 0, (int)n_files);
+  if (n_files) tcase_add_loop_test(tc, corpus_round_trip, 0, 2 * (int)n_files);
   else tcase_add_loop_test(tc, corpus_round_trip, 0, 1);
   tcase_add_test(tc, corpus_mostly_expressible);
   suite_add_tcase(s, tc);

@@ -648,6 +648,29 @@ static int multiplexed_ok(conv *cv, const sf_ruleset *const *rs, size_t n, const
   return 1;
 }
 
+/* libseccomp compares the low 32 bits of an argument alone on its ILP32
+ * ABIs, x32 and mips64 n32 among them, where the kernel (and sysfence)
+ * passes 64: a comparison with a value above 32 bits would be decided on
+ * the low word alone, wrongly for every call.  (A mask above bit 31 with
+ * a value below only asks for high bits of zero: like the width bypass,
+ * only calls with high bits set can be decided differently there.) */
+static int scmp_compares_32(const sf_arch *arch) {
+  return strcmp(arch->name, "x32") == 0 || strncmp(arch->name, "mips64n32", 9) == 0;
+}
+
+static int high_bits_ok(conv *cv, const sf_ruleset *const *rs, const entry *e) {
+  if (!scmp_compares_32(rs[e->target]->arch)) return 1;
+  for (int k = 0; k < e->n_args; k++)
+    if (e->args[k].v >> 32) {
+      sf_error(cv->ctx, e->loc, "on %s, libseccomp compares the low 32 bits of an argument "
+               "only, so this rule's comparison of argument %d beyond bit 31 cannot be "
+               "expressed: convert without %s", rs[e->target]->arch->name, e->args[k].idx,
+               rs[e->target]->arch->name);
+      return 0;
+    }
+  return 1;
+}
+
 /* Every target whose table has the syscall must get the same entries for
  * it: the profile gives a name the same entries on every architecture. */
 static int targets_agree(conv *cv, const sf_ruleset *const *rs, size_t n, const entries *l) {
@@ -657,6 +680,10 @@ static int targets_agree(conv *cv, const sf_ruleset *const *rs, size_t n, const 
     int first = 1;
     for (size_t j = 0; j < i && first; j++) first = strcmp(l->e[j].name, e->name) != 0;
     if (first && !multiplexed_ok(cv, rs, n, l, e)) {
+      ok = 0;
+      continue;
+    }
+    if (!high_bits_ok(cv, rs, e)) {
       ok = 0;
       continue;
     }
