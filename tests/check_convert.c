@@ -457,6 +457,14 @@ static const int have_libseccomp = 1;
 static const int have_libseccomp = 0;
 #endif
 
+/* Valgrind has no seccomp(2): libseccomp, probing the kernel through it,
+ * refuses the actions it cannot confirm (KILL_PROCESS, LOG, ...). */
+static int libseccomp_usable(const char *test) {
+  if (!tu_under_valgrind()) return 1;
+  tu_not_applicable(test, "%s", "valgrind has no seccomp(2), so libseccomp refuses actions");
+  return 0;
+}
+
 /* ---- handmade policies: every rewriting ---------------------------------------- */
 
 static const struct handmade {
@@ -518,8 +526,8 @@ START_TEST(handmade_round_trip) {
   ck_assert_msg(c.text, "%s: %s", h->name, c.diags);
   json_object_put(check_profile(c.text, c.n_targets));
 #ifdef HAVE_LIBSECCOMP
-  size_t calls = round_trip(h->name, &c);
-  fprintf(stderr, "ROUNDTRIP %s: %zu calls equal\n", h->name, calls);
+  if (libseccomp_usable("handmade_round_trip"))
+    fprintf(stderr, "ROUNDTRIP %s: %zu calls equal\n", h->name, round_trip(h->name, &c));
 #endif
   converted_free(&c);
   NEED_LIBSECCOMP("handmade_round_trip");
@@ -582,8 +590,8 @@ START_TEST(corpus_round_trip) {
   } else {
     json_object_put(check_profile(c.text, c.n_targets));
 #ifdef HAVE_LIBSECCOMP
-    size_t calls = round_trip(path, &c);
-    fprintf(stderr, "ROUNDTRIP %s (%s): %zu calls equal\n", path, arches, calls);
+    if (libseccomp_usable("corpus_round_trip"))
+      fprintf(stderr, "ROUNDTRIP %s (%s): %zu calls equal\n", path, arches, round_trip(path, &c));
 #endif
   }
   converted_free(&c);
@@ -620,6 +628,7 @@ END_TEST
  * do the masked-equality blocks an interval is written as. */
 START_TEST(width_bypass_documented) {
   NEED_LIBSECCOMP("width_bypass_documented");
+  if (!libseccomp_usable("width_bypass_documented")) return;
 #ifdef HAVE_LIBSECCOMP
   converted c = convert(NULL,
                         "POLICY p { ALLOW { close(fd) { fd == 3 },\n"
