@@ -377,56 +377,29 @@ int sysfence_emit(const sysfence_ctx *ctx, const struct sock_fprog *prog,
   return rc == 0 && !ferror(out) ? SYSFENCE_OK : SYSFENCE_ESYSTEM;
 }
 
-static int write_special(const sysfence_ctx *ctx, const struct sock_fprog *prog,
-                         sysfence_format format, const char *name,
-                         const char *path) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return SYSFENCE_ESYSTEM;
-  int rc = sysfence_emit(ctx, prog, format, name, f);
-  if (fclose(f) != 0) rc = SYSFENCE_ESYSTEM;
-  return rc;
+typedef struct emit_args {
+  const sysfence_ctx *ctx;
+  const struct sock_fprog *prog;
+  sysfence_format format;
+  const char *name;
+} emit_args;
+
+static int emit_to(void *arg, FILE *out) {
+  const emit_args *e = arg;
+  return sysfence_emit(e->ctx, e->prog, e->format, e->name, out) == SYSFENCE_OK ? 0 : -1;
 }
 
-/* Write to a temporary file beside PATH and rename it over PATH, so PATH is
- * either the old file or the complete new one, never half-written. */
+/* Atomically (sf_write_atomic): PATH is either the old file or the
+ * complete new one, never half-written. */
 int sysfence_write_file(const sysfence_ctx *ctx, const struct sock_fprog *prog,
                         sysfence_format format, const char *name,
                         const char *path) {
-  if (!ctx || !prog || !path) return SYSFENCE_EUSAGE;
-  if (strcmp(path, "-") == 0) {
-    int rc = sysfence_emit(ctx, prog, format, name, stdout);
-    return rc == SYSFENCE_OK && fflush(stdout) == 0 ? rc : SYSFENCE_ESYSTEM;
-  }
-  /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
-   * renaming a temporary file over it would replace the device node. */
-  struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return write_special(ctx, prog, format, name, path);
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) return SYSFENCE_ESYSTEM;
-  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    free(tmp);
-    return SYSFENCE_ESYSTEM;
-  }
-  mode_t mask = umask(0);
-  umask(mask);
-  FILE *f = fdopen(fd, "wb");
-  int rc = f ? sysfence_emit(ctx, prog, format, name, f) : SYSFENCE_ESYSTEM;
-  if (rc == SYSFENCE_OK && (fflush(f) != 0 || fsync(fd) != 0 ||
-                            fchmod(fd, 0666 & ~mask) != 0))
-    rc = SYSFENCE_ESYSTEM;
-  if (f ? fclose(f) != 0 : close(fd) != 0) rc = SYSFENCE_ESYSTEM;
-  if (rc == SYSFENCE_OK && rename(tmp, path) != 0) rc = SYSFENCE_ESYSTEM;
-  if (rc != SYSFENCE_OK) {
-    int saved = errno;
-    unlink(tmp);
-    errno = saved;
-  }
-  free(tmp);
-  return rc;
+  if (!ctx || !prog || !path || (unsigned)format > SYSFENCE_FORMAT_ASM)
+    return SYSFENCE_EUSAGE;
+  if (format == SYSFENCE_FORMAT_C && name && sf_c_name_problem(name))
+    return SYSFENCE_EUSAGE; /* nothing is written */
+  emit_args e = {ctx, prog, format, name};
+  return sf_write_atomic(path, emit_to, &e) == 0 ? SYSFENCE_OK : SYSFENCE_ESYSTEM;
 }
 
 /* ---- tables ------------------------------------------------------------- */

@@ -120,3 +120,52 @@ int sf_stream_finish(FILE *out) {
   }
   return 0;
 }
+
+static int write_special(const char *path, sf_emit_fn emit, void *arg) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  int rc = emit(arg, f) == 0 && sf_stream_finish(f) == 0 ? 0 : -1;
+  if (fclose(f) != 0) rc = -1;
+  return rc;
+}
+
+int sf_write_atomic(const char *path, sf_emit_fn emit, void *arg) {
+  if (strcmp(path, "-") == 0)
+    return emit(arg, stdout) == 0 && sf_stream_finish(stdout) == 0 ? 0 : -1;
+  /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
+   * renaming a temporary file over it would replace the device node. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) return write_special(path, emit, arg);
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) return -1;
+  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  /* Above 2: with stderr closed, a message must not land in the file. */
+  if (fd >= 0 && fd <= 2) {
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3), saved = errno;
+    close(fd);
+    if (moved < 0) unlink(tmp);
+    errno = saved;
+    fd = moved;
+  }
+  if (fd < 0) {
+    free(tmp);
+    return -1;
+  }
+  mode_t mask = umask(0);
+  umask(mask);
+  FILE *f = fdopen(fd, "wb");
+  int rc = f && emit(arg, f) == 0 ? 0 : -1;
+  if (rc == 0 && (sf_stream_finish(f) != 0 || fsync(fd) != 0 || fchmod(fd, 0666 & ~mask) != 0))
+    rc = -1;
+  if (f ? fclose(f) != 0 : close(fd) != 0) rc = -1;
+  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
+  if (rc != 0) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+  }
+  free(tmp);
+  return rc;
+}

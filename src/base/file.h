@@ -31,4 +31,12 @@ int sf_read_stream(FILE *f, size_t max, sf_arena *arena, sf_input *in);
  * that left errno alone). */
 int sf_stream_finish(FILE *out);
 
+/* Write PATH with EMIT(ARG, stream) (0 on success, with the stream's
+ * errors seen by the caller): '-' is stdout; a device or FIFO is written in
+ * place; anything else through a temporary file beside PATH renamed over
+ * it, so PATH is either the old file or the complete new one.  Returns 0,
+ * or -1 with errno set (nothing left behind). */
+typedef int (*sf_emit_fn)(void *arg, FILE *out);
+int sf_write_atomic(const char *path, sf_emit_fn emit, void *arg);
+
 #endif

@@ -1,21 +1,80 @@
-/* cmd-convert.c - 'sysfence convert': other tools' seccomp settings as a
- * policy.  --from systemd and --from nsjail are convert-from.c's. */
+/* cmd-convert.c - 'sysfence convert': between a policy and other tools'
+ * formats.  --to oci (a policy as an OCI seccomp profile for Docker,
+ * podman, runc and crun) is here, with codegen/oci.c; --from systemd and
+ * --from nsjail (their settings as a policy) are convert-from.c's. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/context.h"
 #include "cli/options.h"
+#include "cli/output.h"
+#include "codegen/oci.h"
+#include "sema/ruleset.h"
+#include "sysfence.h"
+
+/* The policy's rule sets for every target, as an OCI profile: nothing is
+ * written unless the whole profile says what the policy says. */
+static int policy_to_oci(const sf_command *cmd, const sf_cli_opts *o) {
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return sf_cli_usage_error(cmd, "%s", strerror(ENOMEM));
+  int rc = sf_cli_configure(cmd, ctx, o);
+  if (rc < 0) {
+    const sf_ruleset *rs[SF_MAX_TARGETS];
+    const struct ast_file *tree;
+    size_t n = sf_front_end_targets(ctx, &tree, rs);
+    char *text = n ? sf_oci_profile(ctx, rs, n) : NULL;
+    fputs(sysfence_diag_text(ctx), stderr);
+    const char *out = o->output ? o->output : "-";
+    int err = text ? sf_cli_write_text(out, text, strlen(text)) : 0;
+    if (err) {
+      fprintf(stderr, "sysfence: error: cannot write '%s': %s\n", out, strerror(err));
+      rc = EXIT_USAGE;
+    } else {
+      rc = text ? EXIT_OK : ctx->out_of_memory ? EXIT_USAGE : EXIT_POLICY;
+    }
+    free(text);
+  }
+  sysfence_free(ctx);
+  return rc;
+}
 
 static int run_convert(const sf_command *cmd, int argc, char **argv) {
   const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
   sf_cli_opts o = {.includes = includes, .defines = defines, .opt_level = -1};
   int rc = sf_cli_parse(cmd, argc, argv, &o);
   if (rc >= 0) return rc;
+  if (o.from && o.to)
+    return sf_cli_usage_error(cmd, "%s", "--from and --to go apart: --from TOOL "
+                                         "writes a policy, --to FORMAT reads one");
   if (o.from) return sf_cli_convert_from(cmd, &o);
-  return sf_cli_usage_error(cmd, "%s", "say what to convert: --from systemd or "
-                                       "--from nsjail");
+  if (!o.to)
+    return sf_cli_usage_error(cmd, "%s", "say what to convert: --to oci (a policy "
+                                         "into a profile), or --from systemd or "
+                                         "--from nsjail (into a policy)");
+  if (o.n_calls != 1)
+    return sf_cli_usage_error(cmd, "--to %s takes one policy FILE", o.to);
+  o.input = o.calls[0];
+  if (strcmp(o.to, "oci") == 0) return policy_to_oci(cmd, &o);
+  return sf_cli_usage_error(cmd, "unknown --to '%s' (expected oci)", o.to);
 }
 
 const sf_command sf_cmd_convert = {
     "convert", "INPUT...",
-    "convert systemd settings or an nsjail config into a policy",
-    "Write the policy equivalent to another tool's seccomp settings.\n"
+    "policy -> OCI profile; systemd, nsjail settings -> policy",
+    "Convert between a policy and other tools' seccomp settings.\n"
+    "\n"
+    "--to oci: INPUT is a policy FILE ('-' reads stdin); written is an OCI\n"
+    "seccomp profile (JSON) with the same decisions, for\n"
+    "'docker run --security-opt seccomp=PROFILE', podman, runc and crun:\n"
+    "defaultAction, the architectures it was resolved for (--arch), and\n"
+    "syscalls[] grouped by action.  What a profile cannot express (an\n"
+    "argument compared with another argument, a masked argument compared\n"
+    "with < or >, TRAP with data, a syscall by number) is an error at its\n"
+    "rule, and nothing is written.  Arguments narrower than 64 bits are\n"
+    "compared by libseccomp on 64 bits: a call with bits set above an\n"
+    "argument's width can be decided differently (see the README).\n"
     "\n"
     "--from systemd: INPUT is SystemCallFilter=, SystemCallErrorNumber= and\n"
     "SystemCallArchitectures= lines, as arguments (each a line:\n"
@@ -35,7 +94,11 @@ const sf_command sf_cmd_convert = {
     "--from nsjail: INPUT is one nsjail config (protobuf text); the policy\n"
     "written is the one nsjail compiles: its seccomp_string values, each\n"
     "followed by a newline, or the file seccomp_policy_file names.",
-    "MoahV", "the architecture 'native' means in SystemCallArchitectures=, and "
-             "whose names are kept without that setting (default: the host)",
+    "MKoaIDhV",
+    "--to oci: the architectures the profile is for: one, or a list of ABIs "
+    "one kernel runs (x86_64,i386,x32; the native one first), each a "
+    "SCMP_ARCH_* of 'architectures'; --from systemd: the architecture "
+    "'native' means in SystemCallArchitectures=, and whose names are kept "
+    "without that setting (default: the host)",
     0, 1, -1, run_convert,
     "\nExit status: 0 success, 1 errors in the input, 2 usage or I/O error.\n", 0};

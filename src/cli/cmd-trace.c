@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/context.h"
+#include "base/file.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/supervised.h"
@@ -46,17 +47,18 @@ typedef struct trace_out {
   const char *def, *arches;
 } trace_out;
 
-static int fill_policy(FILE *f, void *arg) {
+static int emit_policy(void *arg, FILE *f) {
   const trace_out *o = arg;
   return sf_trace_write(o->t, f, o->command, o->def, o->arches);
 }
 
-/* The policy into PATH atomically (output.h): PATH is the old file or the
- * whole new one.  0, or an errno. */
+/* The policy into PATH atomically (sf_write_atomic): PATH is the old file
+ * or the whole new one.  0, or an errno. */
 static int write_policy(const sf_trace *t, const char *path, char *const *command,
                         const char *def, const char *arches) {
   trace_out o = {t, command, def, arches};
-  return sf_cli_write_atomic(path, fill_policy, &o);
+  errno = 0;
+  return sf_write_atomic(path, emit_policy, &o) == 0 ? 0 : errno ? errno : EIO;
 }
 
 static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,

@@ -69,6 +69,9 @@ static const struct {
     {'T', 0, "trace", NULL,
      "print each instruction executed: address, the\n"
      "instruction, and A and X after it"},
+    {'K', 0, "to", "FORMAT",
+     "what to write: oci, an OCI seccomp profile (the JSON\n"
+     "of Docker, podman, runc and crun)"},
     {'P', 0, "policy", NULL, "FILE is a policy"},
     {'L', 0, "blob", NULL,
      "FILE is a raw filter (default: a raw filter if it is a\n"
@@ -234,6 +237,7 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
       return sf_cli_usage_error(cmd, "unknown format '%s' (expected bpf, c or asm)", arg);
     break;
   case 'a': o->arch = arg; break;
+  case 'K': o->to = arg; break;
   case 'I': o->includes[o->n_includes++] = arg; break;
   case 'D': o->defines[o->n_defines++] = arg; break;
   case 'n': {

@@ -24,6 +24,7 @@ typedef enum { INPUT_AUTO, INPUT_POLICY, INPUT_BLOB, INPUT_NSJAIL } sf_input_kin
 typedef struct sf_cli_opts {
   const char *output, *arch, *name, *bad_arch, *unknown, *input, *profile;
   const char *from; /* convert --from */
+  const char *to;   /* convert --to */
   sysfence_format format;
   const char **includes; /* -I, room for argc entries */
   size_t n_includes;
@@ -51,7 +52,7 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
  * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob,
- * N --input, M --from, t --tsync,
+ * N --input, M --from, K --to, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run, E --max-errors,
  * F --diagnostics-format, A --audit, r --report, G --audit-log,
  * d --default; SF_DIAG_OPTS are the diagnostics' options, for

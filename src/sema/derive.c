@@ -99,6 +99,16 @@ static const struct {
     {"ipc", ipc_subs, sizeof ipc_subs / sizeof ipc_subs[0], 0xffffu},
 };
 
+const char *sf_multiplexer_of(const sf_arch *arch, const char *name) {
+  for (size_t m = 0; m < sizeof multiplexers / sizeof multiplexers[0]; m++) {
+    const sf_syscall *mux = sf_syscall_by_name(arch, multiplexers[m].name);
+    if (!mux || strcmp(mux->name, multiplexers[m].name) != 0) continue;
+    for (size_t i = 0; i < multiplexers[m].n; i++)
+      if (strcmp(multiplexers[m].subs[i].name, name) == 0) return multiplexers[m].name;
+  }
+  return NULL;
+}
+
 /* ---- outcomes ------------------------------------------------------------ */
 
 /* The most restrictive action SYS's rules (and the default when they can

@@ -18,4 +18,8 @@ struct sysfence_ctx;
 int sf_derive(struct sysfence_ctx *ctx, const sf_ruleset *const *all, size_t n,
               size_t which);
 
+/* The multiplexer ("socketcall", "ipc") of ARCH that also makes the
+ * syscall NAME as one of its sub-calls, or NULL. */
+const char *sf_multiplexer_of(const sf_arch *arch, const char *name);
+
 #endif
