@@ -3,8 +3,10 @@
  * threads, a program that forks and execs, one that dies of a signal, an
  * interrupted blocking read), the trace -> run round trip, and the reports
  * of 'sysfence run --audit', '--report' and of a policy's USER_NOTIF
- * rules.  Every filter is installed by a sysfence process this test
- * starts (a child), never in the test itself. */
+ * rules, each mode on the same four kinds of program (a pipeline whose
+ * grandchild execs, CPython, a threaded C program, a 32-bit one).  Every
+ * filter is installed by a sysfence process this test starts (a child),
+ * never in the test itself. */
 #include <check.h>
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -330,28 +332,45 @@ START_TEST(trace_options) {
 }
 END_TEST
 
+/* The barrier makes the threads wait in futex(2) in every run: without it,
+ * a run whose threads all ended before their joins made no futex call, and
+ * its traced policy then killed a run that did. */
 static const char threads_c[] =
     "#include <pthread.h>\n"
     "#include <stdio.h>\n"
     "#include <unistd.h>\n"
-    "static void *work(void *p) { (void)p; return (void *)(long)getpid(); }\n"
+    "static pthread_barrier_t go;\n"
+    "static void *work(void *p) {\n"
+    "  (void)p;\n"
+    "  pthread_barrier_wait(&go);\n"
+    "  return (void *)(long)getpid();\n"
+    "}\n"
     "int main(void) {\n"
     "  pthread_t t[8];\n"
+    "  pthread_barrier_init(&go, NULL, 9);\n"
     "  for (int i = 0; i < 8; i++) pthread_create(&t[i], NULL, work, NULL);\n"
+    "  pthread_barrier_wait(&go);\n"
     "  for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);\n"
     "  printf(\"%d-bit threads ok\\n\", (int)(8 * sizeof(void *)));\n"
     "  return 0;\n"
     "}\n";
 
-/* Build threads_c with FLAGS into DIR/NAME: 0, or -1 after a loud skip. */
-static int build(const char *test, const char *dir, const char *name, const char *flags) {
-  char *src = tu_write(dir, "threads.c", threads_c);
+/* Build SOURCE with FLAGS into DIR/NAME: 0, or -1 after a loud skip. */
+static int build_program(const char *test, const char *dir, const char *name,
+                         const char *source, const char *flags) {
+  char file[256];
+  snprintf(file, sizeof file, "%s.c", name);
+  char *src = tu_write(dir, file, source);
   tu_result r = tu_sh("cc %s -pthread -o '%s/%s' '%s' 2>&1", flags, dir, name, src);
   int ok = r.exited && r.status == 0;
   if (!ok) tu_skip(test, "cannot build a test program with 'cc %s': %s", flags, r.out);
   tu_result_free(&r);
   free(src);
   return ok ? 0 : -1;
+}
+
+static int build(const char *test, const char *dir, const char *name, const char *flags) {
+  return build_program(test, dir, name, threads_c, flags);
 }
 
 START_TEST(trace_threaded_c_and_32bit) {
@@ -576,6 +595,257 @@ START_TEST(run_supervised_usage) {
 }
 END_TEST
 
+/* ---- each supervised mode with each kind of program -------------------------
+ * --audit, --report and a USER_NOTIF policy under plain run, each on a shell
+ * pipeline whose grandchild execs and makes the refused call, on a threaded
+ * C program, and on the same program built for i386 (CPython: run_audit,
+ * run_report, run_user_notif_policy above). */
+
+typedef struct mode_case {
+  const char *opts;   /* sysfence run's options */
+  const char *word;   /* the first word of its reports */
+  const char *action; /* the policy's action for the watched calls */
+  int enforces;       /* the call fails (1) or runs (0) */
+} mode_case;
+
+/* The loop tests' _i. */
+static const mode_case modes[] = {
+    {"--audit", "audit", "ERRNO(1)", 0},
+    {"--report", "report", "ERRNO(1)", 1},
+    {"", "notify", "USER_NOTIF", 0},
+};
+
+static int count_of(const char *text, const char *part) {
+  int n = 0;
+  for (const char *p = strstr(text, part); p; p = strstr(p + 1, part)) n++;
+  return n;
+}
+
+/* TEXT has LINE (a report up to its "[pid "), exactly once: the pid after it. */
+static long reported_pid(const char *text, const char *line) {
+  ck_assert_msg(count_of(text, line) == 1, "'%s' expected once in:\n%s", line, text);
+  char *end;
+  long pid = strtol(strstr(text, line) + strlen(line), &end, 10);
+  ck_assert_msg(pid > 0 && *end == ']', "no pid after '%s' in:\n%s", line, text);
+  return pid;
+}
+
+/* 16 threads wait at a barrier, then make the same call (getppid) at once;
+ * the main thread calls getuid (getuid32 on i386). */
+static const char refusing_threads_c[] =
+    "#include <errno.h>\n"
+    "#include <pthread.h>\n"
+    "#include <stdio.h>\n"
+    "#include <sys/syscall.h>\n"
+    "#include <unistd.h>\n"
+    "#define N 16\n"
+    "static pthread_barrier_t go;\n"
+    "static long ret[N], tid[N];\n"
+    "static int err[N];\n"
+    "static void *work(void *p) {\n"
+    "  long i = (long)p;\n"
+    "  tid[i] = syscall(SYS_gettid);\n"
+    "  pthread_barrier_wait(&go);\n"
+    "  errno = 0;\n"
+    "  ret[i] = syscall(SYS_getppid);\n"
+    "  err[i] = errno;\n"
+    "  return NULL;\n"
+    "}\n"
+    "int main(void) {\n"
+    /* glibc's getuid() sets no errno: -EPERM comes back as the uid. */
+    "  int refused = getuid() == (uid_t)-EPERM;\n"
+    "  printf(\"pid %d: getuid %s\\n\", (int)getpid(), refused ? \"EPERM\" : \"ran\");\n"
+    "  fflush(stdout);\n"
+    "  pthread_t t[N];\n"
+    "  pthread_barrier_init(&go, NULL, N);\n"
+    "  for (long i = 0; i < N; i++) pthread_create(&t[i], NULL, work, (void *)i);\n"
+    "  for (int i = 0; i < N; i++) pthread_join(t[i], NULL);\n"
+    "  int ran = 0, eperm = 0;\n"
+    "  for (int i = 0; i < N; i++) {\n"
+    "    if (ret[i] > 0) ran++;\n"
+    "    else if (ret[i] == -1 && err[i] == EPERM) eperm++;\n"
+    "  }\n"
+    "  printf(\"getppid: %d ran, %d EPERM\\ntids:\", ran, eperm);\n"
+    "  for (int i = 0; i < N; i++) printf(\" %ld\", tid[i]);\n"
+    "  printf(\" \\n\");\n"
+    "  return 0;\n"
+    "}\n";
+
+/* The policy "ACTION { getppid, getuid }" in DIR (malloc()ed path). */
+static char *threads_policy(const char *dir, const char *action) {
+  char text[128];
+  snprintf(text, sizeof text, "%s { getppid, getuid }\nDEFAULT ALLOW\n", action);
+  return tu_write(dir, "threads.policy", text);
+}
+
+/* PROGRAM (refusing_threads_c) under mode M with ARCH (sysfence run's
+ * --arch option or ""); ON is " on i386" for the i386 build, GETUID the
+ * name of getuid there. */
+static void threads_in_mode(const mode_case *m, const char *dir, const char *program,
+                            const char *arch, const char *on, const char *getuid) {
+  char *policy = threads_policy(dir, m->action);
+  tu_result r = tu_sh("'%s' run %s %s '%s' -- '%s'", tu_sysfence(), m->opts, arch, policy,
+                      program);
+  expect_status(&r, 0, m->word);
+  /* The calls ran, or failed with the policy's errno (--report). */
+  char want[1024];
+  snprintf(want, sizeof want, ": getuid %s\ngetppid: %s\ntids: ",
+           m->enforces ? "EPERM" : "ran", m->enforces ? "0 ran, 16 EPERM" : "16 ran, 0 EPERM");
+  expect_has(r.out, want, "what the program saw");
+  long pid = strtol(r.out + 4, NULL, 10);
+  /* One line per syscall and rule, whichever thread came first; each call
+   * counted in the summary. */
+  int col = (int)strlen(m->action) + 4;
+  snprintf(want, sizeof want, "%s: getppid() -> %s: %s:1:%d (rule for getppid%s) [pid ",
+           m->word, m->action, policy, col, on);
+  char tid[32];
+  snprintf(tid, sizeof tid, " %ld ", reported_pid(r.err, want));
+  ck_assert_msg(strstr(strstr(r.out, "tids:"), tid), "pid%snot one of the threads:\n%s",
+                tid, r.out);
+  snprintf(want, sizeof want, "%s: %s() -> %s: %s:1:%d (rule for %s%s) [pid ", m->word,
+           getuid, m->action, policy, col + 9, getuid, on);
+  ck_assert_int_eq(reported_pid(r.err, want), pid);
+  snprintf(want, sizeof want, "sysfence: %s summary: 17 calls ", m->word);
+  expect_has(r.err, want, "the summary");
+  snprintf(want, sizeof want, "\n        16  getppid              %-16s %s:1:%d (rule for "
+           "getppid%s)\n", m->action, policy, col, on);
+  expect_has(r.err, want, "the summary's count of the threads' calls");
+  tu_result_free(&r);
+  free(policy);
+}
+
+START_TEST(run_modes_threaded_c) {
+  NEED("run_modes_threaded_c");
+  char *dir = tu_tmpdir();
+  if (build_program("run_modes_threaded_c", dir, "r64", refusing_threads_c, "") == 0) {
+    char program[512];
+    snprintf(program, sizeof program, "%s/r64", dir);
+    threads_in_mode(&modes[_i], dir, program, "", "", "getuid");
+  }
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(run_modes_32bit) {
+  NEED("run_modes_32bit");
+  char *dir = tu_tmpdir();
+  if (build_program("run_modes_32bit", dir, "r32", refusing_threads_c, "-m32 -static") ==
+      0) {
+    char program[512];
+    snprintf(program, sizeof program, "%s/r32", dir);
+    /* i386's calls are decided by the i386 target and named by its table. */
+    threads_in_mode(&modes[_i], dir, program, "--arch x86_64,i386", " on i386",
+                    "getuid32");
+  }
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* A pipeline (fork and exec), then a grandchild of sysfence that prints its
+ * pid and execs mkdir(1). */
+static char *pipeline_script(const char *dir) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "ls / | wc -l | sed \"s/^/entries /\"\n"
+           "/bin/sh -c 'echo child $$; exec mkdir %s/made'\n"
+           "echo status $?\n", dir);
+  return tu_write(dir, "pipe.sh", text);
+}
+
+/* DIR/POLICY: "ACTION { mkdir, mkdirat }" (malloc()ed path). */
+static char *mkdir_policy(const char *dir, const char *action) {
+  char text[128];
+  snprintf(text, sizeof text, "%s { mkdir, mkdirat }\nDEFAULT ALLOW\n", action);
+  return tu_write(dir, "mkdir.policy", text);
+}
+
+/* sysfence run OPTS POLICY -- sh SCRIPT: the grandchild's report (WORD:
+ * mkdir(...) -> ACTION) has its pid; "status S" printed; made or not. */
+static void expect_grandchild(const char *opts, const char *word, const char *action,
+                              const char *dir, int status, int made) {
+  char *policy = mkdir_policy(dir, action);
+  char *script = pipeline_script(dir);
+  char path[512];
+  snprintf(path, sizeof path, "%s/made", dir);
+  rmdir(path);
+  tu_result r = tu_sh("'%s' run %s '%s' -- /bin/sh '%s'", tu_sysfence(), opts, policy,
+                      script);
+  expect_status(&r, 0, "the script's own status");
+  ck_assert_msg(strncmp(r.out, "entries ", 8) == 0 && atoi(r.out + 8) > 0,
+                "the pipeline's output: %s", r.out);
+  const char *child = strstr(r.out, "\nchild ");
+  ck_assert_msg(child, "the grandchild's pid: %s", r.out);
+  long pid = strtol(child + 7, NULL, 10);
+  char want[1024];
+  snprintf(want, sizeof want, "\nstatus %d\n", status);
+  expect_has(r.out, want, "mkdir's status, seen by the shell");
+  snprintf(want, sizeof want, "%s: mkdir(\"%s\", 511) -> %s: %s:1:%d (rule for mkdir) [pid ",
+           word, path, action, policy, (int)strlen(action) + 4);
+  ck_assert_int_eq(reported_pid(r.err, want), pid);
+  struct stat st;
+  ck_assert_msg((stat(path, &st) == 0) == made, "%s: the directory was%s made:\n%s", opts,
+                made ? " not" : "", r.err);
+  tu_result_free(&r);
+  free(script);
+  free(policy);
+}
+
+START_TEST(run_modes_pipeline) {
+  NEED("run_modes_pipeline");
+  char *dir = tu_tmpdir();
+  const mode_case *m = &modes[_i];
+  /* mkdir(1) fails with EPERM (status 1) under --report only. */
+  expect_grandchild(m->opts, m->word, m->action, dir, m->enforces ? 1 : 0, !m->enforces);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* KILL_PROCESS under --report: reported once, then the caller dies; under
+ * --audit the call runs. */
+START_TEST(run_report_kills) {
+  NEED("run_report_kills");
+  char *dir = tu_tmpdir();
+  /* The grandchild is killed with SIGKILL (its shell sees 137), where plain
+   * enforcement's SIGSYS gives 159: sysfence(1), SUPERVISOR. */
+  expect_grandchild("--report", "report", "KILL_PROCESS", dir, 137, 0);
+  expect_grandchild("--audit", "audit", "KILL_PROCESS", dir, 0, 1);
+  char *policy = mkdir_policy(dir, "KILL_PROCESS");
+  char *script = pipeline_script(dir);
+  tu_result r = tu_sh("'%s' run '%s' -- /bin/sh '%s'", tu_sysfence(), policy, script);
+  expect_has(r.out, "\nstatus 159\n", "plain enforcement's SIGSYS");
+  tu_result_free(&r);
+  free(script);
+  free(policy);
+  /* The command itself killed: 159 as under plain enforcement, one report
+   * for the 16 threads (those after the first may be counted or not: the
+   * process is dying). */
+  const char *builds[][4] = {{"k64", "", "", ""},
+                             {"k32", "-m32 -static", "--arch x86_64,i386", " on i386"}};
+  policy = tu_write(dir, "kill.policy", "KILL_PROCESS { getppid }\nDEFAULT ALLOW\n");
+  for (size_t i = 0; i < 2; i++) {
+    if (build_program("run_report_kills", dir, builds[i][0], refusing_threads_c,
+                      builds[i][1]) != 0)
+      continue;
+    r = tu_sh("'%s' run --report %s '%s' -- '%s/%s'", tu_sysfence(), builds[i][2], policy,
+              dir, builds[i][0]);
+    expect_status(&r, 159, "a threaded program killed under --report");
+    ck_assert_msg(strstr(r.out, ": getuid ran\n") && !strstr(r.out, "getppid:"),
+                  "the program did not stop at getppid:\n%s", r.out);
+    char want[1024];
+    snprintf(want, sizeof want, "report: getppid() -> KILL_PROCESS: %s:1:16 (rule for "
+             "getppid%s) [pid ", policy, builds[i][3]);
+    reported_pid(r.err, want);
+    tu_result_free(&r);
+  }
+  free(policy);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 static Suite *trace_suite(void) {
   Suite *s = suite_create("trace");
   TCase *t = tcase_create("trace");
@@ -593,6 +863,11 @@ static Suite *trace_suite(void) {
   tcase_add_test(t, run_report);
   tcase_add_test(t, run_user_notif_policy);
   tcase_add_test(t, run_supervised_usage);
+  int n_modes = (int)(sizeof modes / sizeof modes[0]);
+  tcase_add_loop_test(t, run_modes_threaded_c, 0, n_modes);
+  tcase_add_loop_test(t, run_modes_32bit, 0, n_modes);
+  tcase_add_loop_test(t, run_modes_pipeline, 0, n_modes);
+  tcase_add_test(t, run_report_kills);
   suite_add_tcase(s, t);
   return s;
 }
