@@ -147,6 +147,25 @@ SYSFENCE_API void sysfence_clear_defines(sysfence_ctx *ctx);
  * its seccomp return value.  Returns 0 on success. */
 SYSFENCE_API int sysfence_parse_action(const char *text, uint32_t *action);
 
+/* What the input is: a policy (the Kafel language) or an OCI seccomp
+ * profile (the JSON of Docker, podman, runc); AUTO (the default) takes a
+ * text whose first non-blank character is '{' for a profile. */
+typedef enum {
+  SYSFENCE_INPUT_AUTO = 0,
+  SYSFENCE_INPUT_POLICY = 1,
+  SYSFENCE_INPUT_OCI = 2
+} sysfence_input_kind;
+SYSFENCE_API int sysfence_set_input_kind(sysfence_ctx *ctx, sysfence_input_kind kind);
+/* The capabilities an OCI profile's includes/excludes.caps are checked
+ * against: "docker" (Docker's default set, the default), "podman"
+ * (podman's), "none", or a comma list "CAP_SYS_ADMIN,CAP_NET_RAW".
+ * SYSFENCE_EUSAGE with the reason in WHY for a bad list. */
+SYSFENCE_API int sysfence_set_caps(sysfence_ctx *ctx, const char *caps, char *why,
+                                   size_t why_size);
+/* The kernel version ("5.10", "6.1.0-13-amd64") for includes.minKernel;
+ * NULL: the running kernel's (the default). */
+SYSFENCE_API int sysfence_set_kernel(sysfence_ctx *ctx, const char *version);
+
 /* Parse and resolve only.  Returns SYSFENCE_OK or SYSFENCE_EPOLICY. */
 SYSFENCE_API int sysfence_check(sysfence_ctx *ctx);
 /* Compile to a validated program; on success prog->filter is malloc()ed and

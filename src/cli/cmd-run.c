@@ -182,5 +182,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBUtgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUjcktgspYhV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

@@ -262,4 +262,4 @@ const sf_command sf_cmd_stats = {
     "-a, the one it checks first), then each other AUDIT_ARCH it compares\n"
     "seccomp_data.arch with; a policy compiled for several targets\n"
     "(--arch x86_64,i386,x32), one per target.",
-    "aIDBUORPLhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};
+    "aIDBUORPLjckhV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};

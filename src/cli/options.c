@@ -65,6 +65,12 @@ static const struct {
      "syscall frequencies ('strace -c' output, or 'NAME COUNT'\n"
      "lines) to give frequent syscalls shorter paths (same\n"
      "decisions); stats also prints the mean path weighted by it"},
+    {'j', 0, "input", "KIND",
+     "what FILE is: oci (an OCI/Docker/podman seccomp profile, JSON) or policy; default: a profile if its first non-blank character is '{', else a policy"},
+    {'c', 0, "caps", "CAPS",
+     "the capabilities an OCI profile's includes/excludes.caps are checked against: docker (Docker's default set; the default), podman (podman's), none, or a list CAP_SYS_ADMIN,CAP_NET_RAW"},
+    {'k', 0, "kernel", "VERSION",
+     "the kernel version (5.10) an OCI profile's minKernel is checked against; default: the running kernel's"},
     {'T', 0, "trace", NULL,
      "print each instruction executed: address, the\n"
      "instruction, and A and X after it"},
@@ -215,6 +221,14 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
     o->opt_level = arg[0] - '0';
     break;
   case 'R': o->profile = arg; break;
+  case 'j':
+    if (strcmp(arg, "oci") == 0) o->oci = SYSFENCE_INPUT_OCI;
+    else if (strcmp(arg, "policy") == 0) o->oci = SYSFENCE_INPUT_POLICY;
+    else return sf_cli_usage_error(cmd, "unknown input kind '%s' (expected oci or policy)", arg);
+    if (o->kind == INPUT_AUTO) o->kind = INPUT_POLICY; /* not a blob */
+    break;
+  case 'c': o->caps = arg; break;
+  case 'k': o->kernel = arg; break;
   case 'T': o->trace = 1; break;
   case 'P': o->kind = INPUT_POLICY; break;
   case 'L': o->kind = INPUT_BLOB; break;
@@ -326,6 +340,8 @@ const sf_arch *sf_cli_arch(const sf_command *cmd, const sf_cli_opts *o) {
   return arch;
 }
 
+static int configure_oci(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o);
+
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o) {
   char why[512];
@@ -342,11 +358,25 @@ int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
     return sf_cli_usage_error(cmd, "invalid --unknown action '%s'", o->unknown);
   if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
+  int rc = configure_oci(cmd, ctx, o);
+  if (rc >= 0) return rc;
   if (o->profile &&
       sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {
     fprintf(stderr, "sysfence: %s\n", why);
     return EXIT_USAGE;
   }
+  return -1;
+}
+
+/* --input, --caps, --kernel: -1, or an exit status after a message. */
+static int configure_oci(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o) {
+  char why[512];
+  sysfence_set_input_kind(ctx, (sysfence_input_kind)o->oci);
+  if (o->caps && sysfence_set_caps(ctx, o->caps, why, sizeof why) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--caps %s: %s", o->caps, why);
+  if (o->kernel && sysfence_set_kernel(ctx, o->kernel) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--kernel %s: expected MAJOR.MINOR (5.10, 6.1.0-13-amd64)",
+                              o->kernel);
   return -1;
 }
 

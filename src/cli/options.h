@@ -35,6 +35,9 @@ typedef struct sf_cli_opts {
   unsigned flags; /* run: SYSFENCE_APPLY_* */
   int dry_run, no_preflight; /* run */
   sf_input_kind kind;
+  int oci;              /* --input: a sysfence_input_kind */
+  const char *caps, *kernel; /* --caps, --kernel */
+  const char *to;       /* convert --to */
 } sf_cli_opts;
 
 struct sf_command;
@@ -42,7 +45,8 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
- * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob, t --tsync,
+ * B --bad-arch, U --unknown, R --profile, j --input, c --caps, k --kernel,
+ * T --trace, P --policy, L --blob, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
  * takes -h and -V. */
 typedef struct sf_command {
