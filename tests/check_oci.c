@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/load.h"
 #include "internal.h"
 #include "sysfence.h"
 #include "testutil.h"
@@ -235,6 +236,84 @@ END_TEST
 
 #endif
 
+/* ---- profile -> policy -> compile ---------------------------------------------- */
+
+/* The policy 'convert --to policy' writes for PATH (malloc()ed). */
+static char *converted(const char *path, const char *caps) {
+  sysfence_ctx *c = sysfence_new();
+  ck_assert_int_eq(sysfence_set_caps(c, caps, NULL, 0), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_kernel(c, "6.1"), SYSFENCE_OK);
+  sysfence_set_input_path(c, path);
+  ck_assert_int_eq(sf_ctx_reset(c), 0);
+  const sf_oci_profile *p = sf_oci_read(c, sf_load_main_source(c));
+  ck_assert_msg(p != NULL, "%s", sysfence_diag_text(c));
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  ck_assert_int_eq(sf_oci_write_policy(p, c, path, mem), 0);
+  fclose(mem);
+  sysfence_free(c);
+  return text;
+}
+
+/* Every call of compare_arch's set decided alike by A and B. */
+static size_t same_decisions(const char *label, const struct sock_fprog *a,
+                             const struct sock_fprog *b, const sf_arch *arch, const probes *p) {
+  size_t calls = 0;
+  uint32_t lo = arch->by_nr[0]->nr, hi = arch->by_nr[arch->n_syscalls - 1]->nr + 3;
+  for (uint64_t nr = lo; nr <= (uint64_t)hi + 1; nr++) {
+    sf_seccomp_data d = {.nr = nr == (uint64_t)hi + 1 ? 0xffffffffu : (uint32_t)nr,
+                         .arch = arch->audit_arch};
+    for (int i = -1; i < 6; i++)
+      for (size_t k = 0; k < (i < 0 ? 1 : p->n); k++) {
+        sf_seccomp_data e = d;
+        if (i >= 0) e.args[i] = p->v[k];
+        uint32_t x = sf_bpf_run(a->filter, a->len, arch, &e, NULL);
+        uint32_t y = sf_bpf_run(b->filter, b->len, arch, &e, NULL);
+        if (x != y)
+          ck_abort_msg("%s: %s nr %#x a%d=%#llx: profile %#x, converted policy %#x", label,
+                       arch->name, (unsigned)e.nr, i, (unsigned long long)(i >= 0 ? e.args[i] : 0),
+                       x, y);
+        calls++;
+      }
+  }
+  return calls;
+}
+
+START_TEST(oci_convert_round_trip) {
+  if (!tu_have_corpus()) {
+    tu_skip("oci_convert_round_trip", "%s", TU_NO_CORPUS);
+    return;
+  }
+  static const char *const caps[] = {"docker", "podman", "CAP_SYS_ADMIN,CAP_SYS_PTRACE,CAP_BPF"};
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", OCI_DIR, profiles[_i / 3]);
+  const char *cap = caps[_i % 3];
+  struct sock_fprog direct = {0}, via = {0};
+  const char *arches[SF_MAX_TARGETS];
+  size_t n = 0;
+  ck_assert_int_eq(sf_build(path, NULL, cap, NULL, &direct, arches, &n), 0);
+  char list[128] = "";
+  for (size_t i = 0; i < n; i++)
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? "," : "", arches[i]);
+  char *policy = converted(path, cap);
+  ck_assert_msg(sf_build("converted.policy", policy, "none", list, &via, NULL, NULL) == 0,
+                "the converted policy does not compile:\n%s", policy);
+  json_object *doc = json_object_from_file(path);
+  probes p = {{0}, 0};
+  collect_probes(doc, &p);
+  size_t calls = 0;
+  for (size_t i = 0; i < n; i++)
+    calls += same_decisions(profiles[_i / 3], &direct, &via, sf_arch_by_name(arches[i]), &p);
+  fprintf(stderr, "check_oci: %s --caps %s -> policy -> compile: %zu calls equal\n",
+          profiles[_i / 3], cap, calls);
+  json_object_put(doc);
+  free(policy);
+  free(direct.filter);
+  free(via.filter);
+}
+END_TEST
+
 /* ---- the width bypass, on purpose ------------------------------------------- */
 
 /* personality(PER_LINUX32 | junk in the high word): the kernel's
@@ -376,6 +455,7 @@ static Suite *oci_suite(void) {
   TCase *t = tcase_create("oci");
   tcase_set_timeout(t, 600);
   tcase_add_loop_test(t, oci_corpus_equiv, 0, 3 * N_PROFILES);
+  tcase_add_loop_test(t, oci_convert_round_trip, 0, 3 * N_PROFILES);
   tcase_add_test(t, oci_width_bypass);
   tcase_add_loop_test(t, oci_diagnostics, 0, sizeof bad_profiles / sizeof bad_profiles[0]);
   tcase_add_test(t, oci_unknown_name_and_input_kind);

@@ -330,6 +330,16 @@ static ast_file *oci_tree(sysfence_ctx *ctx, const sf_source *src) {
   return p ? sf_oci_tree(ctx, p) : NULL;
 }
 
+/* '#define SYSFENCE_DERIVE 0': the policy spells out the rules sf_derive
+ * would add (convert --to policy writes it for OCI profiles, whose
+ * semantics are libseccomp's). */
+static int derive_off(const ast_file *tree) {
+  for (const ast_top *t = tree->items; t; t = t->next)
+    if (t->kind == AST_TOP_DEFINE && strcmp(t->name.name, "SYSFENCE_DERIVE") == 0)
+      return t->value == 0;
+  return 0;
+}
+
 /* Parse, and resolve for the native target. */
 static const sf_ruleset *front_end_native(sysfence_ctx *ctx, const ast_file **file) {
   *file = NULL;
@@ -341,6 +351,7 @@ static const sf_ruleset *front_end_native(sysfence_ctx *ctx, const ast_file **fi
   const sf_source *src = sf_load_main_source(ctx);
   if (!src) return NULL;
   ast_file *tree = is_oci(ctx, src) ? oci_tree(ctx, src) : sf_parse(ctx, src);
+  if (tree && derive_off(tree)) ctx->no_derive = 1;
   if (!tree || ctx->n_errors) return NULL;
   *file = tree;
   return sf_resolve(ctx, tree);

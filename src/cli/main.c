@@ -8,7 +8,7 @@
 
 static const sf_command *const commands[] = {
     &sf_cmd_compile, &sf_cmd_check, &sf_cmd_disasm, &sf_cmd_eval, &sf_cmd_sim,
-    &sf_cmd_stats,   &sf_cmd_run,   &sf_cmd_arches,
+    &sf_cmd_stats,   &sf_cmd_run,   &sf_cmd_arches, &sf_cmd_convert,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -71,6 +71,7 @@ static const struct {
      "the capabilities an OCI profile's includes/excludes.caps are checked against: docker (Docker's default set; the default), podman (podman's), none, or a list CAP_SYS_ADMIN,CAP_NET_RAW"},
     {'k', 0, "kernel", "VERSION",
      "the kernel version (5.10) an OCI profile's minKernel is checked against; default: the running kernel's"},
+    {'x', 0, "to", "FORMAT", "convert: the language to write: policy (from an OCI profile)"},
     {'T', 0, "trace", NULL,
      "print each instruction executed: address, the\n"
      "instruction, and A and X after it"},
@@ -229,6 +230,7 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
     break;
   case 'c': o->caps = arg; break;
   case 'k': o->kernel = arg; break;
+  case 'x': o->to = arg; break;
   case 'T': o->trace = 1; break;
   case 'P': o->kind = INPUT_POLICY; break;
   case 'L': o->kind = INPUT_BLOB; break;

@@ -45,7 +45,7 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
- * B --bad-arch, U --unknown, R --profile, j --input, c --caps, k --kernel,
+ * B --bad-arch, U --unknown, R --profile, j --input, c --caps, k --kernel, x --to,
  * T --trace, P --policy, L --blob, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run); every command
  * takes -h and -V. */
@@ -128,6 +128,6 @@ int sf_cli_set_input(sysfence_ctx *ctx, const char *path, char *why,
 
 /* The commands (one file each, src/cli/cmd-*.c), and 'sysfence --help'. */
 extern const sf_command sf_cmd_compile, sf_cmd_check, sf_cmd_disasm, sf_cmd_eval,
-    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches;
+    sf_cmd_sim, sf_cmd_stats, sf_cmd_run, sf_cmd_arches, sf_cmd_convert;
 
 #endif

@@ -622,10 +622,22 @@ static int read_entries(reader *r, json_object *root) {
 
 /* ---- names ------------------------------------------------------------------ */
 
-static int on_some_target(const sf_oci_profile *p, const char *name) {
-  for (size_t i = 0; i < p->n_arches; i++)
-    if (sf_syscall_by_name(p->arches[i], name)) return 1;
-  return 0;
+/* A syscall of A by this very name (not by a Kafel alias)? */
+static int exact_syscall(const sf_arch *a, const char *name) {
+  const sf_syscall *s = sf_syscall_by_name(a, name);
+  return s && strcmp(s->name, name) == 0;
+}
+
+/* Is N a syscall of a target?  Where it is one of some targets and only
+ * an alias on others, the rule is limited to the first (N->only). */
+static int on_some_target(const sf_oci_profile *p, sf_oci_name *n) {
+  size_t exact = 0, alias = 0;
+  for (size_t i = 0; i < p->n_arches; i++) {
+    if (exact_syscall(p->arches[i], n->name)) n->only[exact++] = p->arches[i];
+    else if (sf_syscall_by_name(p->arches[i], n->name)) alias++;
+  }
+  n->n_only = alias ? exact : 0;
+  return exact > 0;
 }
 
 /* NAME is a call libseccomp multiplexes on one of P's targets, and only
@@ -642,7 +654,7 @@ static int on_some_arch(const char *name) {
   size_t n;
   const sf_arch *const *all = sf_arch_all(&n);
   for (size_t i = 0; i < n; i++)
-    if (sf_syscall_by_name(all[i], name)) return 1;
+    if (exact_syscall(all[i], name)) return 1;
   return 0;
 }
 
@@ -659,7 +671,7 @@ static void check_names(reader *r) {
     sf_oci_entry *e = &p->entries[i];
     for (size_t j = 0; !e->skip && j < e->n_names; j++) {
       sf_oci_name *n = &e->names[j];
-      if (on_some_target(p, n->name)) continue;
+      if (on_some_target(p, n)) continue;
       if ((n->skip = only_multiplexed(r, n->name)) != NULL) continue;
       if (!on_some_arch(n->name)) {
         n->skip = "a syscall of no architecture";
@@ -775,6 +787,8 @@ sf_oci_profile *sf_oci_read(sysfence_ctx *ctx, const sf_source *src) {
     return NULL;
   }
   kernel_version(&r);
+  r.p->kernel_major = r.kernel_major;
+  r.p->kernel_minor = r.kernel_minor;
   json_object *root = parse_json(&r);
   if (!root) return NULL;
   int rc = read_profile(&r, root);
@@ -845,6 +859,12 @@ static ast_rule *entry_rule(sysfence_ctx *ctx, const sf_oci_entry *e, const sf_o
   if (!rule) return NULL;
   rule->loc = n->loc;
   rule->name = (ast_ident){n->name, n->loc};
+  if (n->n_only) {
+    rule->archs = sf_alloc(ctx, n->n_only * sizeof *rule->archs);
+    if (!rule->archs) return NULL;
+    for (size_t i = 0; i < n->n_only; i++) rule->archs[i] = (ast_ident){n->only[i]->name, n->loc};
+    rule->n_archs = n->n_only;
+  }
   if (!filter) return rule;
   unsigned highest = 0;
   for (size_t i = 0; i < e->n_args; i++)
@@ -900,7 +920,7 @@ static ast_rule *mux_rules(sysfence_ctx *ctx, const sf_oci_profile *p, const sf_
     const sf_arch *on[SF_MAX_TARGETS];
     size_t n_on = sub ? sf_oci_mux_targets(p, sub->mux, on) : 0;
     if (!n_on || sf_oci_unconditional(p, sub->mux)) continue;
-    sf_oci_name name = {sub->mux, e->names[i].loc, NULL};
+    sf_oci_name name = {sub->mux, e->names[i].loc, NULL, {NULL}, 0};
     sf_oci_arg key = {0, SF_OCI_EQ, sub->k, 0, e->names[i].loc};
     sf_oci_entry one = {.args = &key, .n_args = 1, .loc = e->loc};
     ast_rule *rule = entry_rule(ctx, &one, &name, condition(ctx, &key));

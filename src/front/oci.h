@@ -32,6 +32,11 @@ typedef struct sf_oci_name {
   const char *name;
   sf_loc loc;
   const char *skip; /* why runc leaves this name out, or NULL */
+  /* The targets the rule is for when that is not all of them: the name
+   * is a syscall of some and only a Kafel alias on others (umount is
+   * umount2 on x86_64 for a policy, nothing for libseccomp). */
+  const sf_arch *only[SF_MAX_TARGETS];
+  size_t n_only;
 } sf_oci_name;
 
 typedef struct sf_oci_entry {
@@ -52,6 +57,7 @@ typedef struct sf_oci_profile {
   const sf_arch *arches[SF_MAX_TARGETS]; /* the filter's, the native first */
   size_t n_arches;
   const char *go_arch;  /* the native one as includes.arches names it */
+  unsigned kernel_major, kernel_minor; /* what minKernel was checked against */
   const char *comment;
   sf_oci_entry *entries;
   size_t n_entries;
@@ -92,6 +98,12 @@ size_t sf_oci_mux_targets(const sf_oci_profile *p, const char *mux, const sf_arc
 /* Does an entry that applies have an unconditional rule for NAME?  (Then
  * libseccomp adds no multiplexed forms of it: that rule decides.) */
 int sf_oci_unconditional(const sf_oci_profile *p, const char *name);
+
+/* P as a policy that compiles to the same filter (oci-policy.c), for
+ * 'sysfence convert --to policy'; FROM names the profile.  0, or -1 on
+ * an output error or no memory. */
+int sf_oci_write_policy(const sf_oci_profile *p, const sysfence_ctx *ctx, const char *from,
+                        FILE *out);
 
 /* x86_64 -> SCMP_ARCH_X86_64 ("?" for a table libseccomp has no name for). */
 const char *sf_oci_scmp_name(const sf_arch *a);
