@@ -71,14 +71,24 @@ static long element(const char *t, size_t len, size_t i, size_t index) {
   return -1;
 }
 
+long sf_json_step(const char *text, size_t len, long at, const sf_jstep *step, int at_key) {
+  if (at < 0) return -1;
+  return step->key ? member(text, len, (size_t)at, step->key, at_key)
+                   : element(text, len, (size_t)at, step->index);
+}
+
+long sf_json_next_element(const char *text, size_t len, long at) {
+  if (at < 0) return -1;
+  size_t i = skip_ws(text, len, skip_value(text, len, (size_t)at));
+  if (i >= len || text[i] != ',') return -1;
+  return (long)skip_ws(text, len, i + 1);
+}
+
 long sf_json_locate(const char *text, size_t len, const sf_jstep *path, size_t n,
                     int at_key) {
   long at = (long)skip_ws(text, len, 0);
-  for (size_t s = 0; s < n && at >= 0; s++) {
-    int key_here = at_key && s + 1 == n;
-    at = path[s].key ? member(text, len, (size_t)at, path[s].key, key_here)
-                     : element(text, len, (size_t)at, path[s].index);
-  }
+  for (size_t s = 0; s < n && at >= 0; s++)
+    at = sf_json_step(text, len, at, &path[s], at_key && s + 1 == n);
   return at;
 }
 

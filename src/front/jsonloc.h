@@ -22,6 +22,12 @@ typedef struct sf_jstep {
 long sf_json_locate(const char *text, size_t len, const sf_jstep *path, size_t n,
                     int at_key);
 
+/* One step from the value at offset AT (as sf_json_locate's steps), and
+ * from the element of an array at AT to the next one; -1 when there is
+ * none.  For walking a document in order without starting over. */
+long sf_json_step(const char *text, size_t len, long at, const sf_jstep *step, int at_key);
+long sf_json_next_element(const char *text, size_t len, long at);
+
 /* The line and column of byte OFFSET of SRC. */
 sf_loc sf_json_loc_at(const sf_source *src, size_t offset);
 

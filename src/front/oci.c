@@ -148,6 +148,15 @@ typedef struct reader {
   size_t depth;
   sf_oci_profile *p;
   unsigned kernel_major, kernel_minor;
+  /* The offsets of the values of the last path located (at[d]: after d
+   * steps; at[0] the document), so that locating the next member or
+   * element in document order does not start over (which would make
+   * reading a profile quadratic in its size). */
+  sf_jstep seen[MAX_PATH];
+  long at[MAX_PATH + 1];
+  size_t n_seen;
+  size_t line_off; /* line_loc is where byte line_off is */
+  sf_loc line_loc;
 } reader;
 
 static void push_key(reader *r, const char *key) {
@@ -162,6 +171,53 @@ static void push_index(reader *r, size_t i) {
 
 static void pop(reader *r) { r->depth--; }
 
+/* sf_json_loc_at, counting on from the last position asked for. */
+static sf_loc loc_at(reader *r, size_t offset) {
+  if (!r->line_loc.src || offset < r->line_off) {
+    r->line_off = 0;
+    r->line_loc = (sf_loc){r->src, 1, 1};
+  }
+  const char *t = r->src->text;
+  for (size_t i = r->line_off; i < offset && i < r->src->len; i++) {
+    if (t[i] == '\n') {
+      r->line_loc.line++;
+      r->line_loc.col = 1;
+    } else {
+      r->line_loc.col++;
+    }
+  }
+  r->line_off = offset;
+  return r->line_loc;
+}
+
+static int same_step(const sf_jstep *a, const sf_jstep *b) {
+  return a->key ? b->key && strcmp(a->key, b->key) == 0 : !b->key && a->index == b->index;
+}
+
+/* The offset of the value at P[0..N), from the last path located. */
+static long locate(reader *r, const sf_jstep *p, size_t n) {
+  const char *text = r->src->text;
+  size_t len = r->src->len, c = 0;
+  while (c < n && c < r->n_seen && same_step(&p[c], &r->seen[c])) c++;
+  long at = r->at[c];
+  for (size_t s = c; s < n && at >= 0; s++) {
+    /* The next elements of the array last looked into: from the last one. */
+    if (s == c && s < r->n_seen && !p[s].key && !r->seen[s].key &&
+        p[s].index > r->seen[s].index) {
+      at = r->at[s + 1];
+      for (size_t k = r->seen[s].index; k < p[s].index && at >= 0; k++)
+        at = sf_json_next_element(text, len, at);
+    } else {
+      at = sf_json_step(text, len, at, &p[s], 0);
+    }
+    r->seen[s] = p[s];
+    r->at[s + 1] = at;
+    r->n_seen = s + 1;
+  }
+  if (c == n) r->n_seen = n;
+  return at;
+}
+
 /* Where member KEY of the current value is (KEY NULL: the value itself);
  * the enclosing value when KEY is absent. */
 static sf_loc loc_of(reader *r, const char *key) {
@@ -171,10 +227,10 @@ static sf_loc loc_of(reader *r, const char *key) {
   long at = -1;
   if (key) {
     p[n] = (sf_jstep){key, 0};
-    at = sf_json_locate(r->src->text, r->src->len, p, n + 1, 0);
+    at = locate(r, p, n + 1);
   }
-  if (at < 0) at = sf_json_locate(r->src->text, r->src->len, p, n, 0);
-  return sf_json_loc_at(r->src, at < 0 ? 0 : (size_t)at);
+  if (at < 0) at = locate(r, p, n);
+  return loc_at(r, at < 0 ? 0 : (size_t)at);
 }
 
 static const char *type_name(json_type t) {
@@ -781,6 +837,7 @@ static int read_profile(reader *r, json_object *root) {
 
 sf_oci_profile *sf_oci_read(sysfence_ctx *ctx, const sf_source *src) {
   reader r = {.ctx = ctx, .src = src};
+  r.at[0] = (long)strspn(src->text, " \t\r\n");
   r.p = sf_alloc(ctx, sizeof *r.p);
   if (!r.p || !ctx->arches[0]) {
     if (r.p) sf_error(ctx, (sf_loc){0}, "no target architecture: give --arch");
