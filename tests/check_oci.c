@@ -345,8 +345,10 @@ static const struct {
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\"", "p.json:1:35: error: unexpected end"},
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\"} x", "p.json:1:37: error: invalid JSON"},
     {"{\"syscalls\": []}", "p.json:1:1: error: missing field 'defaultAction'"},
-    {"{\"defaultAction\": 3}", "p.json:1:19: error: 'defaultAction' must be a string, not an integer"},
-    {"{\"defaultAction\": \"SCMP_ACT_NOPE\"}", "p.json:1:19: error: unknown action 'SCMP_ACT_NOPE'"},
+    {"{\"defaultAction\": 3}",
+     "p.json:1:19: error: 'defaultAction' must be a string, not an integer"},
+    {"{\"defaultAction\": \"SCMP_ACT_NOPE\"}",
+     "p.json:1:19: error: unknown action 'SCMP_ACT_NOPE'"},
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"action\": \"SCMP_ACT_LOG\"}]}",
      "p.json:2:15: error: missing field 'names' (or 'name')"},
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\"]}]}",
@@ -365,7 +367,8 @@ static const struct {
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"read\", 7], "
      "\"action\": \"SCMP_ACT_LOG\"}]}", "p.json:2:34: error: a syscall name must be a string"},
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"],\n "
-     "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}", "p.json:2:42: error: 'errnoRet' is 70000"},
+     "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}",
+     "p.json:2:42: error: 'errnoRet' is 70000"},
     {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"],\n "
      "\"action\": \"SCMP_ACT_LOG\", \"includes\": {\"minKernel\": \"four\"}}]}",
      "p.json:2:54: error: minKernel must be MAJOR.MINOR"},
@@ -419,7 +422,8 @@ START_TEST(oci_conditions_and_archmap) {
       "{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"archMap\": [{\"architecture\": "
       "\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\"]}], \"syscalls\": [\n"
       "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, "
-      "\"value\": 1, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 2, \"value\": 5, \"op\": \"SCMP_CMP_GT\"}]},\n"
+      "\"value\": 1, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 2, \"value\": 5, "
+      "\"op\": \"SCMP_CMP_GT\"}]},\n"
       "{\"names\": [\"write\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 7, \"args\": "
       "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 0, \"value\": 2, "
       "\"op\": \"SCMP_CMP_EQ\"}]},\n"

@@ -66,11 +66,16 @@ static const struct {
      "lines) to give frequent syscalls shorter paths (same\n"
      "decisions); stats also prints the mean path weighted by it"},
     {'j', 0, "input", "KIND",
-     "what FILE is: oci (an OCI/Docker/podman seccomp profile, JSON) or policy; default: a profile if its first non-blank character is '{', else a policy"},
+     "what FILE is: oci (an OCI/Docker/podman seccomp profile, JSON) or "
+     "policy; default: a profile if its first non-blank character is "
+     "'{', else a policy"},
     {'c', 0, "caps", "CAPS",
-     "the capabilities an OCI profile's includes/excludes.caps are checked against: docker (Docker's default set; the default), podman (podman's), none, or a list CAP_SYS_ADMIN,CAP_NET_RAW"},
+     "the capabilities an OCI profile's includes/excludes.caps are "
+     "checked against: docker (Docker's default set; the default), "
+     "podman (podman's), none, or a list CAP_SYS_ADMIN,CAP_NET_RAW"},
     {'k', 0, "kernel", "VERSION",
-     "the kernel version (5.10) an OCI profile's minKernel is checked against; default: the running kernel's"},
+     "the kernel version (5.10) an OCI profile's minKernel is checked "
+     "against; default: the running kernel's"},
     {'x', 0, "to", "FORMAT", "convert: the language to write: policy (from an OCI profile)"},
     {'T', 0, "trace", NULL,
      "print each instruction executed: address, the\n"

@@ -129,7 +129,8 @@ static void rule_head(const sf_oci_entry *e, const sf_oci_name *n, char *buf, si
     len += (size_t)snprintf(buf + len, size - len, "%sa%u%s", i ? ", " : "(", i,
                             i == highest ? ")" : "");
   for (size_t i = 0; i < n->n_only && len < size; i++)
-    len += (size_t)snprintf(buf + len, size - len, "%s%s%s", i ? ", " : n->n_only > 1 ? " ON { " : " ON ",
+    len += (size_t)snprintf(buf + len, size - len, "%s%s%s",
+                            i ? ", " : n->n_only > 1 ? " ON { " : " ON ",
                             n->only[i]->name, i + 1 == n->n_only && n->n_only > 1 ? " }" : "");
 }
 
@@ -333,7 +334,8 @@ static void put_header(FILE *out, const sf_oci_profile *p, const sysfence_ctx *c
   fprintf(out, "\n * (compile it with --arch ");
   for (size_t i = 0; i < p->n_arches; i++) fprintf(out, "%s%s", i ? "," : "", p->arches[i]->name);
   fprintf(out, "),\n * kernel %u.%u and the capabilities", p->kernel_major, p->kernel_minor);
-  for (size_t i = 0; i < ctx->n_caps; i++) fprintf(out, "%s%s", i % 4 ? ", " : "\n *   ", ctx->caps[i]);
+  for (size_t i = 0; i < ctx->n_caps; i++)
+    fprintf(out, "%s%s", i % 4 ? ", " : "\n *   ", ctx->caps[i]);
   fprintf(out, "%s. */\n", ctx->n_caps ? "" : " (none)");
   if (p->comment && *p->comment) put_comment(out, "", p->comment);
   fputs("\n/* The rules below spell out what libseccomp does on each architecture;\n"

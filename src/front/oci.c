@@ -382,7 +382,9 @@ static int arch_list(reader *r, json_object *obj, const char *key, int add) {
     push_index(r, i);
     const sf_arch *a;
     if (arch_string(r, json_object_array_get_idx(arr, i), &a) != 0) bad = 1;
-    else if (add) add_target(r, a, loc_of(r, NULL), json_object_get_string(json_object_array_get_idx(arr, i)));
+    else if (add)
+      add_target(r, a, loc_of(r, NULL),
+                 json_object_get_string(json_object_array_get_idx(arr, i)));
     pop(r);
   }
   pop(r);
@@ -735,7 +737,8 @@ static void check_names(reader *r) {
                    "(runc leaves out names libseccomp does not know)", n->name);
         continue;
       }
-      n->skip = fmt(r, "not a syscall of %s", p->n_arches > 1 ? "these targets" : p->arches[0]->name);
+      n->skip = fmt(r, "not a syscall of %s",
+                    p->n_arches > 1 ? "these targets" : p->arches[0]->name);
       if (!n_absent++) first = n->loc;
       size_t used = strlen(list);
       if (used + strlen(n->name) + 8 < sizeof list)
