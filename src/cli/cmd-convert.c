@@ -89,5 +89,6 @@ const sf_command sf_cmd_convert = {
     "podman) seccomp profile; the policy keeps its comments, names known\n"
     "constants, lists what runc leaves out and why, and compiles to the\n"
     "filter the profile compiles to for the same --arch, --caps and --kernel.",
-    "oackxhV", "the native architecture (default: the host, and the profile's\n"
-    "sub-architectures of it)", 1, 0, 0, run_convert, NULL, 0};
+    "oackxhV", "the native architecture (default: the host, and the profile's "
+    "sub-architectures of it)", 1, 0, 0, run_convert,
+    "\nExit status: 0 success, 1 errors in the profile, 2 usage or I/O error.\n", 0};
