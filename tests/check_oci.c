@@ -454,6 +454,55 @@ START_TEST(oci_conditions_and_archmap) {
 }
 END_TEST
 
+/* includes/excludes against --caps and --kernel; flags and listenerPath
+ * noted; defaultErrnoRet. */
+static uint32_t decide(const char *text, const char *caps, const char *kernel, uint32_t nr,
+                       char *diags, size_t diags_size) {
+  sysfence_ctx *c = sysfence_new();
+  sysfence_set_arch(c, "x86_64");
+  ck_assert_int_eq(sysfence_set_caps(c, caps, NULL, 0), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_kernel(c, kernel), SYSFENCE_OK);
+  sysfence_set_input_string(c, "p.json", text);
+  struct sock_fprog p = {0};
+  ck_assert_int_eq(sysfence_compile(c, &p), SYSFENCE_OK);
+  snprintf(diags, diags_size, "%s", sysfence_diag_text(c));
+  const sf_arch *a = sf_arch_by_name("x86_64");
+  sf_seccomp_data d = {.nr = nr, .arch = a->audit_arch};
+  uint32_t r = sf_bpf_run(p.filter, p.len, a, &d, NULL);
+  free(p.filter);
+  sysfence_free(c);
+  return r;
+}
+
+START_TEST(oci_includes_excludes) {
+  const char *text =
+      "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"
+      " \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], \"listenerPath\": \"/run/l.sock\",\n"
+      " \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", "
+      "\"includes\": {\"minKernel\": \"6.2\"}},\n"
+      " {\"names\": [\"write\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+      "{\"caps\": [\"CAP_SYS_ADMIN\"]}},\n"
+      " {\"names\": [\"open\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": "
+      "{\"caps\": [\"CAP_SYS_ADMIN\"]}},\n"
+      " {\"names\": [\"close\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": "
+      "{\"arches\": [\"amd64\"]}},\n"
+      " {\"names\": [\"stat\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+      "{\"arches\": [\"arm64\", \"amd64\"]}}]}";
+  char diags[4096];
+  ck_assert_uint_eq(decide(text, "none", "6.1", 0, diags, sizeof diags), SF_RET_ERRNO | 38);
+  ck_assert_ptr_nonnull(strstr(diags, "p.json:2:11: note: 'flags' are not part of a filter"));
+  ck_assert_ptr_nonnull(strstr(diags, "note: 'listenerPath' is not part of a filter"));
+  ck_assert_uint_eq(decide(text, "none", "6.2", 0, diags, sizeof diags), SF_RET_ALLOW);
+  ck_assert_uint_eq(decide(text, "none", "6.1", 1, diags, sizeof diags), SF_RET_ERRNO | 38);
+  ck_assert_uint_eq(decide(text, "CAP_SYS_ADMIN", "6.1", 1, diags, sizeof diags), SF_RET_ALLOW);
+  ck_assert_uint_eq(decide(text, "docker", "6.1", 2, diags, sizeof diags), SF_RET_ALLOW);
+  ck_assert_uint_eq(decide(text, "CAP_SYS_ADMIN", "6.1", 2, diags, sizeof diags),
+                    SF_RET_ERRNO | 38);
+  ck_assert_uint_eq(decide(text, "docker", "6.1", 3, diags, sizeof diags), SF_RET_ERRNO | 38);
+  ck_assert_uint_eq(decide(text, "docker", "6.1", 4, diags, sizeof diags), SF_RET_ALLOW);
+}
+END_TEST
+
 static Suite *oci_suite(void) {
   Suite *s = suite_create("oci");
   TCase *t = tcase_create("oci");
@@ -464,6 +513,7 @@ static Suite *oci_suite(void) {
   tcase_add_loop_test(t, oci_diagnostics, 0, sizeof bad_profiles / sizeof bad_profiles[0]);
   tcase_add_test(t, oci_unknown_name_and_input_kind);
   tcase_add_test(t, oci_conditions_and_archmap);
+  tcase_add_test(t, oci_includes_excludes);
   suite_add_tcase(s, t);
   return s;
 }
