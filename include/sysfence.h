@@ -77,20 +77,6 @@ SYSFENCE_API int sysfence_set_input_path(sysfence_ctx *ctx, const char *path);
 /* Reads the whole stream now; the caller closes it. */
 SYSFENCE_API int sysfence_set_input_file(sysfence_ctx *ctx, const char *name,
                                          FILE *f);
-/* What the input is (the last call wins; the default is a policy):
- * SYSFENCE_INPUT_NSJAIL reads it as an nsjail config (protobuf text
- * format, NsJailConfig of nsjail's config.proto) and compiles the policy
- * nsjail would: its seccomp_string values, each followed by a newline, or
- * the file its seccomp_policy_file names (a relative path from the current
- * folder, as nsjail opens it).  Diagnostics in the seccomp_string values
- * point into the config (line and column of the string's contents);
- * #include is searched from the config's folder. */
-typedef enum {
-  SYSFENCE_INPUT_POLICY = 0,
-  SYSFENCE_INPUT_NSJAIL = 1
-} sysfence_input_format;
-SYSFENCE_API int sysfence_set_input_format(sysfence_ctx *ctx,
-                                           sysfence_input_format format);
 /* Directories searched by #include after the including file's own folder,
  * in the order added. */
 SYSFENCE_API int sysfence_add_include_path(sysfence_ctx *ctx, const char *dir);
@@ -177,6 +163,32 @@ SYSFENCE_API int sysfence_set_warnings(sysfence_ctx *ctx, int mode);
 /* Keep at most N errors (default 20; 0: no limit); past it the stages stop
  * and a note says that more were left out. */
 SYSFENCE_API int sysfence_set_max_errors(sysfence_ctx *ctx, size_t n);
+/* What the input is (the last call wins): a policy (the Kafel language);
+ * an OCI seccomp profile (the JSON of Docker, podman, runc); or an nsjail
+ * config (protobuf text format, NsJailConfig of nsjail's config.proto),
+ * whose policy is compiled as nsjail would: its seccomp_string values,
+ * each followed by a newline, or the file its seccomp_policy_file names (a
+ * relative path from the current folder, as nsjail opens it); diagnostics
+ * in the seccomp_string values point into the config (line and column of
+ * the string's contents), and #include is searched from the config's
+ * folder.  AUTO (the default) takes a text whose first non-blank character
+ * is '{' for a profile, anything else for a policy. */
+typedef enum {
+  SYSFENCE_INPUT_AUTO = 0,
+  SYSFENCE_INPUT_POLICY = 1,
+  SYSFENCE_INPUT_OCI = 2,
+  SYSFENCE_INPUT_NSJAIL = 3
+} sysfence_input_kind;
+SYSFENCE_API int sysfence_set_input_kind(sysfence_ctx *ctx, sysfence_input_kind kind);
+/* The capabilities an OCI profile's includes/excludes.caps are checked
+ * against: "docker" (Docker's default set, the default), "podman"
+ * (podman's), "none", or a comma list "CAP_SYS_ADMIN,CAP_NET_RAW".
+ * SYSFENCE_EUSAGE with the reason in WHY for a bad list. */
+SYSFENCE_API int sysfence_set_caps(sysfence_ctx *ctx, const char *caps, char *why,
+                                   size_t why_size);
+/* The kernel version ("5.10", "6.1.0-13-amd64") for includes.minKernel;
+ * NULL: the running kernel's (the default). */
+SYSFENCE_API int sysfence_set_kernel(sysfence_ctx *ctx, const char *version);
 
 /* Parse and resolve only.  Returns SYSFENCE_OK or SYSFENCE_EPOLICY. */
 SYSFENCE_API int sysfence_check(sysfence_ctx *ctx);

@@ -257,7 +257,7 @@ static converted convert(const char *path, const char *text, const char *arches)
   const sf_ruleset *rs[SF_MAX_TARGETS];
   const ast_file *tree;
   size_t n = sf_front_end_targets(ctx, &tree, rs);
-  c.text = n ? sf_oci_profile(ctx, rs, n) : NULL;
+  c.text = n ? sf_oci_profile_text(ctx, rs, n) : NULL;
   c.diags = strdup(sysfence_diag_text(ctx));
   c.n_targets = n;
   for (size_t i = 0; i < n; i++) collect_probes(&c.t[i], rs[i]);

@@ -309,9 +309,12 @@ START_TEST(wrong_kind_of_file) {
   ck_assert_uint_eq(count(r.err, "error:"), 1);
   tu_result_free(&r);
   char *json = tu_write(dir, "p.json", "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\"\n}\n");
-  r = sf("compile", json, "-o", bpf, NULL);
+  /* A JSON profile is read as one by default; said to be a policy, it is
+   * named as what it is. */
+  r = sf("compile", "--input", "policy", json, "-o", bpf, NULL);
   EXPECT_EXIT(r, 1);
   HAS(r.err, "is a JSON document (an OCI or Docker seccomp profile?), not a policy");
+  HAS(r.err, "--to policy");
   tu_result_free(&r);
   r = sf("check", "/bin/true", NULL);
   EXPECT_EXIT(r, 1);

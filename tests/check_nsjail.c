@@ -34,7 +34,7 @@ static int compile_cfg(const char *path, const char *text, struct sock_fprog *pr
     ck_assert_int_eq(sysfence_set_input_path(ctx, path), SYSFENCE_OK);
   else
     ck_assert_int_eq(sysfence_set_input_string(ctx, "jail.cfg", text), SYSFENCE_OK);
-  ck_assert_int_eq(sysfence_set_input_format(ctx, SYSFENCE_INPUT_NSJAIL), SYSFENCE_OK);
+  ck_assert_int_eq(sysfence_set_input_kind(ctx, SYSFENCE_INPUT_NSJAIL), SYSFENCE_OK);
   int rc = prog ? sysfence_compile(ctx, prog) : sysfence_check(ctx);
   *diags = strdup(sysfence_diag_text(ctx));
   sysfence_free(ctx);

@@ -2,7 +2,7 @@
  * interfaces the pipeline is built from, and nothing else.  A test that
  * needs more than these is testing an implementation detail.
  *
- *   front/    parse.h (sources -> syntax tree), ast.h
+ *   front/    parse.h (sources -> syntax tree), ast.h, oci.h (OCI profiles)
  *   sema/     ruleset.h (the resolved policy)
  *   oracle/   eval.h (the reference semantics: the tests' oracle)
  *   codegen/  program.h (rule set -> BPF)
@@ -32,6 +32,7 @@
 #include "cli/systemd.h"
 #include "codegen/program.h"
 #include "front/ast.h"
+#include "front/oci.h"
 #include "front/parse.h"
 #include "oracle/eval.h"
 #include "sema/ruleset.h"

@@ -23,6 +23,7 @@
 #include "bpf/listing.h"
 #include "bpf/cheader.h"
 #include "bpf/action.h"
+#include "front/oci.h"
 #include "front/parse.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
@@ -38,7 +39,7 @@ sysfence_ctx *sysfence_new(void) {
   ctx->bad_arch_action = SF_RET_KILL_PROCESS;
   ctx->opt_level = 1;
   ctx->max_errors = SF_MAX_ERRORS;
-  if (sf_ctx_reset(ctx) != 0) {
+  if (sf_ctx_reset(ctx) != 0 || sysfence_set_caps(ctx, "docker", NULL, 0) != SYSFENCE_OK) {
     sysfence_free(ctx);
     return NULL;
   }
@@ -53,6 +54,13 @@ static void clear_input(sysfence_ctx *ctx) {
   ctx->input_len = 0;
 }
 
+static void clear_caps(sysfence_ctx *ctx) {
+  for (size_t i = 0; i < ctx->n_caps; i++) free(ctx->caps[i]);
+  free(ctx->caps);
+  ctx->caps = NULL;
+  ctx->n_caps = 0;
+}
+
 void sysfence_free(sysfence_ctx *ctx) {
   if (!ctx) return;
   clear_input(ctx);
@@ -60,6 +68,7 @@ void sysfence_free(sysfence_ctx *ctx) {
   free(ctx->include_dirs);
   sf_profile_clear(ctx);
   sf_defines_clear(ctx);
+  clear_caps(ctx);
   sf_arena_free(ctx->arena);
   free(ctx->diags);
   free(ctx->diag_text);
@@ -98,13 +107,6 @@ int sysfence_set_input_path(sysfence_ctx *ctx, const char *path) {
   if (!p) return SYSFENCE_ESYSTEM;
   clear_input(ctx);
   ctx->input_path = p;
-  return SYSFENCE_OK;
-}
-
-int sysfence_set_input_format(sysfence_ctx *ctx, sysfence_input_format format) {
-  if (!ctx || (format != SYSFENCE_INPUT_POLICY && format != SYSFENCE_INPUT_NSJAIL))
-    return SYSFENCE_EUSAGE;
-  ctx->input_format = format;
   return SYSFENCE_OK;
 }
 
@@ -200,6 +202,7 @@ int sysfence_set_arches(sysfence_ctx *ctx, const char *list, char *why,
   if (parse_arch_list(list, arches, &n, why, why_size) != 0) return SYSFENCE_EUSAGE;
   memcpy(ctx->arches, arches, n * sizeof arches[0]);
   ctx->n_arches = n;
+  ctx->arches_explicit = 1;
   ctx->arch = arches[0];
   return SYSFENCE_OK;
 }
@@ -250,19 +253,119 @@ int sysfence_set_max_errors(sysfence_ctx *ctx, size_t n) {
   return SYSFENCE_OK;
 }
 
+int sysfence_set_input_kind(sysfence_ctx *ctx, sysfence_input_kind kind) {
+  if (!ctx || kind < SYSFENCE_INPUT_AUTO || kind > SYSFENCE_INPUT_NSJAIL) return SYSFENCE_EUSAGE;
+  ctx->input_kind = kind;
+  return SYSFENCE_OK;
+}
+
+/* One capability name of a comma list: CAP_ and capitals, digits, '_'. */
+static int cap_name_ok(const char *s, size_t n) {
+  if (n < 5 || strncmp(s, "CAP_", 4) != 0) return 0;
+  for (size_t i = 4; i < n; i++)
+    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+      return 0;
+  return 1;
+}
+
+/* Replace the context's capabilities with NAMES[0..N) (lengths LENS). */
+static int store_caps(sysfence_ctx *ctx, const char *const *names, const size_t *lens,
+                      size_t n) {
+  char **caps = calloc(n ? n : 1, sizeof *caps);
+  for (size_t i = 0; caps && i < n; i++)
+    if (!(caps[i] = strndup(names[i], lens[i]))) {
+      for (size_t j = 0; j < i; j++) free(caps[j]);
+      free(caps);
+      caps = NULL;
+    }
+  if (!caps) return SYSFENCE_ESYSTEM;
+  clear_caps(ctx);
+  ctx->caps = caps;
+  ctx->n_caps = n;
+  return SYSFENCE_OK;
+}
+
+int sysfence_set_caps(sysfence_ctx *ctx, const char *list, char *why, size_t why_size) {
+  char scratch[160];
+  if (!why) why = scratch, why_size = sizeof scratch;
+  if (!ctx || !list) return SYSFENCE_EUSAGE;
+  const char *names[64];
+  size_t lens[64], n = 0;
+  const char *const *preset = sf_oci_caps_preset(list);
+  for (; preset && preset[n]; n++) names[n] = preset[n], lens[n] = strlen(preset[n]);
+  for (const char *p = list; !preset;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (!cap_name_ok(p, len) || n == 64) {
+      snprintf(why, why_size, n == 64 ? "more than 64 capabilities" :
+               "'%.*s' is not a capability (CAP_...), nor docker, podman or none",
+               (int)len, p);
+      return SYSFENCE_EUSAGE;
+    }
+    names[n] = p, lens[n++] = len;
+    if (!end) break;
+    p = end + 1;
+  }
+  return store_caps(ctx, names, lens, n);
+}
+
+int sysfence_set_kernel(sysfence_ctx *ctx, const char *version) {
+  if (!ctx) return SYSFENCE_EUSAGE;
+  unsigned major, minor;
+  if (!version) {
+    ctx->kernel_set = 0;
+    return SYSFENCE_OK;
+  }
+  int used = 0;
+  if (sscanf(version, "%u.%u%n", &major, &minor, &used) != 2 ||
+      (version[used] && version[used] != '.' && version[used] != '-'))
+    return SYSFENCE_EUSAGE;
+  ctx->kernel_set = 1;
+  ctx->kernel_major = major;
+  ctx->kernel_minor = minor;
+  return SYSFENCE_OK;
+}
+
 int sysfence_parse_action(const char *text, uint32_t *action) {
   return sf_action_parse(text, action);
 }
 
 /* ---- compiling ---------------------------------------------------------- */
 
+static int is_oci(const sysfence_ctx *ctx, const sf_source *src) {
+  if (ctx->input_kind != SYSFENCE_INPUT_AUTO) return ctx->input_kind == SYSFENCE_INPUT_OCI;
+  return sf_oci_detect(src->text, src->len);
+}
+
+static ast_file *oci_tree(sysfence_ctx *ctx, const sf_source *src) {
+  const sf_oci_profile *p = sf_oci_read(ctx, src);
+  ctx->arch = ctx->arches[0];
+  ctx->no_derive = 1;
+  return p ? sf_oci_tree(ctx, p) : NULL;
+}
+
+/* '#define SYSFENCE_DERIVE 0': the policy spells out the rules sf_derive
+ * would add (convert --to policy writes it for OCI profiles, whose
+ * semantics are libseccomp's). */
+static int derive_off(const ast_file *tree) {
+  for (const ast_top *t = tree->items; t; t = t->next)
+    if (t->kind == AST_TOP_DEFINE && strcmp(t->name.name, "SYSFENCE_DERIVE") == 0)
+      return t->value == 0;
+  return 0;
+}
+
 /* Parse, and resolve for the native target. */
 static const sf_ruleset *front_end_native(sysfence_ctx *ctx, const ast_file **file) {
   *file = NULL;
   if (sf_ctx_reset(ctx) != 0) return NULL;
+  /* An OCI profile's architectures join the native target unless
+   * --arch chose the targets: each compilation starts from the native. */
+  if (!ctx->arches_explicit) ctx->n_arches = ctx->arches[0] ? 1 : 0;
+  ctx->no_derive = 0;
   const sf_source *src = sf_load_main_source(ctx);
   if (!src) return NULL;
-  ast_file *tree = sf_parse(ctx, src);
+  ast_file *tree = is_oci(ctx, src) ? oci_tree(ctx, src) : sf_parse(ctx, src);
+  if (tree && derive_off(tree)) ctx->no_derive = 1;
   if (!tree || ctx->n_errors) return NULL;
   *file = tree;
   return sf_resolve(ctx, tree);
@@ -284,7 +387,7 @@ size_t sf_front_end_targets(sysfence_ctx *ctx, const ast_file **file,
   }
   if (n != ctx->n_arches || ctx->n_errors) n = 0;
   /* Twins and multiplexed calls: rules each target gets from the others'. */
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n && !ctx->no_derive; i++) {
     ctx->arch = ctx->arches[i];
     ctx->in_target = i ? ctx->arch->name : NULL;
     if (sf_derive(ctx, rulesets, n, i) != 0) n = 0;

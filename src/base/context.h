@@ -25,7 +25,6 @@ struct sysfence_ctx {
   char *input_text;
   size_t input_len;
   char *input_path; /* set instead of input_text when reading from a path */
-  int input_format; /* SYSFENCE_INPUT_*: a policy, or an nsjail config */
   char **include_dirs;
   size_t n_include_dirs;
   const struct sf_arch *arch; /* the native target, arches[0]; during a
@@ -33,6 +32,16 @@ struct sysfence_ctx {
   /* Every target of the filter, the native one first (--arch LIST). */
   const struct sf_arch *arches[SF_MAX_TARGETS];
   size_t n_arches;
+  int arches_explicit; /* sysfence_set_arches was called: an OCI profile's
+                          architectures do not replace them */
+  int input_kind;      /* sysfence_input_kind */
+  /* OCI profiles: the capabilities held (includes/excludes.caps;
+   * malloc()ed) and the kernel version for minKernel (kernel_set 0: the
+   * running kernel's). */
+  char **caps;
+  size_t n_caps;
+  int kernel_set;
+  unsigned kernel_major, kernel_minor;
   uint32_t bad_arch_action;
   int has_unknown;         /* --unknown: numbers no syscall of the table has */
   uint32_t unknown_action;
@@ -61,6 +70,10 @@ struct sysfence_ctx {
    * (in_target: that target's name; NULL for the native one). */
   int dedupe;
   const char *in_target;
+  /* The input is an OCI profile: libseccomp's semantics, which derive no
+   * twins and multiplex as the front end spells out (front/oci.c), so
+   * sf_derive does not run. */
+  int no_derive;
 };
 
 /* Start a new compilation: drop the previous one's arena and diagnostics. */

@@ -81,7 +81,7 @@ static const sf_source *load_main_text(sysfence_ctx *ctx) {
 
 const sf_source *sf_load_main_source(sysfence_ctx *ctx) {
   const sf_source *s = load_main_text(ctx);
-  if (s && ctx->input_format == SYSFENCE_INPUT_NSJAIL) return sf_nsjail_policy(ctx, s);
+  if (s && ctx->input_kind == SYSFENCE_INPUT_NSJAIL) return sf_nsjail_policy(ctx, s);
   return s;
 }
 

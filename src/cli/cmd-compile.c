@@ -55,11 +55,11 @@ const sf_command sf_cmd_compile = {
     "Compile POLICY ('-' reads stdin) into a seccomp filter: a raw blob, a C\n"
     "header or a listing, validated against the kernel's rules before it is\n"
     "written.",
-    "ofaIDnBUORN" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_compile, NULL, 0};
+    "ofaIDnBUORNck" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_compile, NULL, 0};
 
 const sf_command sf_cmd_check = {
     "check", "POLICY",
     "parse and resolve POLICY; report diagnostics only",
     "Parse and resolve POLICY ('-' reads stdin) for the target architecture\n"
     "and print the diagnostics; write nothing.",
-    "aIDBUN" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_check, NULL, 0};
+    "aIDBUNck" SF_DIAG_OPTS "hV", NULL, 1, 0, 0, run_check, NULL, 0};

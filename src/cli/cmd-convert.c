@@ -1,16 +1,21 @@
 /* cmd-convert.c - 'sysfence convert': between a policy and other tools'
- * formats.  --to oci (a policy as an OCI seccomp profile for Docker,
- * podman, runc and crun) is here, with codegen/oci.c; --from systemd and
- * --from nsjail (their settings as a policy) are convert-from.c's. */
+ * formats, one function per direction: --to oci (a policy as an OCI
+ * seccomp profile for Docker, podman, runc and crun, codegen/oci.c) and
+ * --to policy (an OCI profile as a policy, front/oci-policy.c) are here;
+ * --from systemd and --from nsjail (their settings as a policy) are
+ * convert-from.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/context.h"
+#include "base/file.h"
+#include "base/load.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "codegen/oci.h"
+#include "front/oci.h"
 #include "sema/ruleset.h"
 #include "sysfence.h"
 
@@ -24,7 +29,7 @@ static int policy_to_oci(const sf_command *cmd, const sf_cli_opts *o) {
     const sf_ruleset *rs[SF_MAX_TARGETS];
     const struct ast_file *tree;
     size_t n = sf_front_end_targets(ctx, &tree, rs);
-    char *text = n ? sf_oci_profile(ctx, rs, n) : NULL;
+    char *text = n ? sf_oci_profile_text(ctx, rs, n) : NULL;
     fputs(sysfence_diag_text(ctx), stderr);
     const char *out = o->output ? o->output : "-";
     int err = text ? sf_cli_write_text(out, text, strlen(text)) : 0;
@@ -39,6 +44,47 @@ static int policy_to_oci(const sf_command *cmd, const sf_cli_opts *o) {
   sysfence_free(ctx);
   return rc;
 }
+
+/* ---- --to policy: an OCI profile as a policy (front/oci-policy.c) -------------- */
+
+typedef struct policy_out {
+  const sf_oci_profile *p;
+  const sysfence_ctx *ctx;
+  const char *from;
+} policy_out;
+
+static int emit_policy(void *arg, FILE *out) {
+  const policy_out *w = arg;
+  return sf_oci_write_policy(w->p, w->ctx, w->from, out);
+}
+
+static int profile_to_policy(const sf_command *cmd, const sf_cli_opts *o) {
+  sysfence_ctx *ctx = sysfence_new();
+  if (!ctx) return sf_cli_usage_error(cmd, "%s", strerror(ENOMEM));
+  int rc = sf_cli_configure(cmd, ctx, o);
+  if (rc < 0) {
+    const sf_oci_profile *p = NULL;
+    if (sf_ctx_reset(ctx) == 0) {
+      const sf_source *src = sf_load_main_source(ctx);
+      if (src) p = sf_oci_read(ctx, src);
+    }
+    fputs(sysfence_diag_text(ctx), stderr);
+    const char *out = o->output ? o->output : "-";
+    policy_out w = {p, ctx, o->input};
+    if (!p) {
+      rc = sysfence_error_count(ctx) ? EXIT_POLICY : EXIT_USAGE;
+    } else if (sf_write_atomic(out, emit_policy, &w) != 0) {
+      fprintf(stderr, "sysfence: error: cannot write '%s': %s\n", out, strerror(errno));
+      rc = EXIT_USAGE;
+    } else {
+      rc = EXIT_OK;
+    }
+  }
+  sysfence_free(ctx);
+  return rc;
+}
+
+/* ---- the command ----------------------------------------------------------------- */
 
 static int run_convert(const sf_command *cmd, int argc, char **argv) {
   const char *includes[argc > 0 ? argc : 1], *defines[argc > 0 ? argc : 1];
@@ -57,13 +103,15 @@ static int run_convert(const sf_command *cmd, int argc, char **argv) {
     return sf_cli_usage_error(cmd, "--to %s takes one policy FILE", o.to);
   o.input = o.calls[0];
   if (strcmp(o.to, "oci") == 0) return policy_to_oci(cmd, &o);
-  return sf_cli_usage_error(cmd, "unknown --to '%s' (expected oci)", o.to);
+  if (strcmp(o.to, "policy") == 0) return profile_to_policy(cmd, &o);
+  return sf_cli_usage_error(cmd, "unknown --to '%s' (expected oci or policy)", o.to);
 }
 
 const sf_command sf_cmd_convert = {
     "convert", "INPUT...",
-    "policy -> OCI profile; systemd, nsjail settings -> policy",
-    "Convert between a policy and other tools' seccomp settings.\n"
+    "policy <-> OCI profile; systemd, nsjail settings -> policy",
+    "Convert between a policy and other tools' seccomp settings, written to\n"
+    "-o atomically (default stdout).\n"
     "\n"
     "--to oci: INPUT is a policy FILE ('-' reads stdin); written is an OCI\n"
     "seccomp profile (JSON) with the same decisions, for\n"
@@ -75,6 +123,11 @@ const sf_command sf_cmd_convert = {
     "rule, and nothing is written.  Arguments narrower than 64 bits are\n"
     "compared by libseccomp on 64 bits: a call with bits set above an\n"
     "argument's width can be decided differently (see the README).\n"
+    "\n"
+    "--to policy: INPUT is an OCI (Docker, podman) seccomp profile; the\n"
+    "policy keeps its comments, names known constants, lists what runc\n"
+    "leaves out and why, and compiles to the filter the profile compiles to\n"
+    "for the same --arch, --caps and --kernel.\n"
     "\n"
     "--from systemd: INPUT is SystemCallFilter=, SystemCallErrorNumber= and\n"
     "SystemCallArchitectures= lines, as arguments (each a line:\n"
@@ -94,7 +147,7 @@ const sf_command sf_cmd_convert = {
     "--from nsjail: INPUT is one nsjail config (protobuf text); the policy\n"
     "written is the one nsjail compiles: its seccomp_string values, each\n"
     "followed by a newline, or the file seccomp_policy_file names.",
-    "MKoaIDhV",
+    "MKoaIDckhV",
     "--to oci: the architectures the profile is for: one, or a list of ABIs "
     "one kernel runs (x86_64,i386,x32; the native one first), each a "
     "SCMP_ARCH_* of 'architectures'; --from systemd: the architecture "

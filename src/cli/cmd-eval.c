@@ -67,4 +67,4 @@ const sf_command sf_cmd_eval = {
     "by the policy's reference semantics (not by running BPF).  With several\n"
     "targets (--arch x86_64,i386,x32) each CALL is decided by the target its\n"
     "ABI names (none: the first), and the explanation names that target.",
-    "aIDBUN" SF_DIAG_OPTS "hV", "target architecture, or a comma list of targets", 1, 1, -1, run_eval, NULL, 0};
+    "aIDBUNck" SF_DIAG_OPTS "hV", "target architecture, or a comma list of targets", 1, 1, -1, run_eval, NULL, 0};

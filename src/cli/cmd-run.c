@@ -102,7 +102,7 @@ static int configure(sysfence_ctx *ctx, const sf_cli_opts *o) {
                          sizeof why) != 0 ||
       sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
     return sf_cli_usage_error(&sf_cmd_run, "%s", why);
-  if (sf_cli_is_nsjail(o)) sysfence_set_input_format(ctx, SYSFENCE_INPUT_NSJAIL);
+  if (sf_cli_is_nsjail(o)) sysfence_set_input_kind(ctx, SYSFENCE_INPUT_NSJAIL);
   uint32_t unknown;
   if (o->unknown && sysfence_parse_action(o->unknown, &unknown) != 0)
     return sf_cli_usage_error(&sf_cmd_run, "invalid --unknown action '%s'", o->unknown);
@@ -288,5 +288,5 @@ const sf_command sf_cmd_run = {
     "compile POLICY for the host and run COMMAND under it",
     "Compile POLICY ('-': standard input) for the host, install the filter\n"
     "(no_new_privs, seccomp(2)) and run COMMAND under it.",
-    "aIDBUNtgspYArG" SF_DIAG_OPTS "hV", "the host's only (others with --dry-run)", 1, 0, -1,
+    "aIDBUNcktgspYArG" SF_DIAG_OPTS "hV", "the host's only (others with --dry-run)", 1, 0, -1,
     run_run, run_epilog, SF_EXIT_LOADER};

@@ -303,4 +303,4 @@ const sf_command sf_cmd_stats = {
     "has a section); a policy compiled for several targets\n"
     "(--arch x86_64,i386,x32), one per target.  The cache line names the\n"
     "kernel's bitmap: native (x86_64, aarch64) or compat (i386, arm).",
-    "aIDBUORPLN" SF_DIAG_OPTS "hV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};
+    "aIDBUORPLNck" SF_DIAG_OPTS "hV", "target architecture (a comma list of targets for a policy)", 1, 0, 0, run_stats, NULL, 0};

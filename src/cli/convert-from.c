@@ -78,7 +78,7 @@ static int convert_nsjail(const sf_command *cmd, const sf_cli_opts *o) {
   if (sf_cli_set_input(ctx, o->calls[0], why, sizeof why) != 0) {
     rc = sf_cli_usage_error(cmd, "%s", why);
   } else {
-    sysfence_set_input_format(ctx, SYSFENCE_INPUT_NSJAIL);
+    sysfence_set_input_kind(ctx, SYSFENCE_INPUT_NSJAIL);
     const sf_source *src = sf_ctx_reset(ctx) == 0 ? sf_load_main_source(ctx) : NULL;
     fputs(sysfence_diag_text(ctx), stderr);
     rc = src ? write_policy(cmd, o->output, src->text, src->len) : EXIT_POLICY;

@@ -66,22 +66,32 @@ static const struct {
      "syscall frequencies ('strace -c' output, or 'NAME COUNT'\n"
      "lines) to give frequent syscalls shorter paths (same\n"
      "decisions); stats also prints the mean path weighted by it"},
+    {'c', 0, "caps", "CAPS",
+     "the capabilities an OCI profile's includes/excludes.caps are "
+     "checked against: docker (Docker's default set; the default), "
+     "podman (podman's), none, or a list CAP_SYS_ADMIN,CAP_NET_RAW"},
+    {'k', 0, "kernel", "VERSION",
+     "the kernel version (5.10) an OCI profile's minKernel is checked "
+     "against; default: the running kernel's"},
     {'T', 0, "trace", NULL,
      "print each instruction executed: address, the\n"
      "instruction, and A and X after it"},
     {'K', 0, "to", "FORMAT",
-     "what to write: oci, an OCI seccomp profile (the JSON\n"
-     "of Docker, podman, runc and crun)"},
+     "what to write: oci, an OCI seccomp profile (the JSON "
+     "of Docker, podman, runc and crun) from a policy; policy, "
+     "a policy from an OCI profile"},
     {'P', 0, "policy", NULL, "FILE is a policy"},
     {'L', 0, "blob", NULL,
      "FILE is a raw filter (default: a raw filter if it is a\n"
      "whole number of instructions that passes the kernel's\n"
      "checks, else a policy)"},
     {'N', 0, "input", "KIND",
-     "what the input is: policy, or nsjail (an nsjail config,\n"
-     "protobuf text: its seccomp_string values or\n"
-     "seccomp_policy_file are compiled; the default for a .cfg\n"
-     "file or one with a seccomp_string line)"},
+     "what the input is: policy; oci (an OCI/Docker/podman "
+     "seccomp profile, JSON: the default when its first non-blank "
+     "character is '{'); or nsjail (an nsjail config, protobuf "
+     "text: its seccomp_string values or seccomp_policy_file are "
+     "compiled; the default for a .cfg file or one with a "
+     "seccomp_string line)"},
     {'M', 0, "from", "TOOL",
      "convert from TOOL's settings: systemd or nsjail"},
     {'t', 0, "tsync", NULL, "SECCOMP_FILTER_FLAG_TSYNC: filter all threads"},
@@ -255,13 +265,18 @@ static int take_option(const sf_command *cmd, int c, const char *arg, sf_cli_opt
     o->opt_level = arg[0] - '0';
     break;
   case 'R': o->profile = arg; break;
+  case 'c': o->caps = arg; break;
+  case 'k': o->kernel = arg; break;
   case 'T': o->trace = 1; break;
   case 'P': o->kind = INPUT_POLICY; break;
   case 'L': o->kind = INPUT_BLOB; break;
   case 'N':
-    if (strcmp(arg, "policy") == 0) o->kind = INPUT_POLICY;
+    /* oci and policy are both read by the compiler (not a blob, not an
+     * nsjail config); o->oci says which. */
+    if (strcmp(arg, "policy") == 0) o->kind = INPUT_POLICY, o->oci = SYSFENCE_INPUT_POLICY;
+    else if (strcmp(arg, "oci") == 0) o->kind = INPUT_POLICY, o->oci = SYSFENCE_INPUT_OCI;
     else if (strcmp(arg, "nsjail") == 0) o->kind = INPUT_NSJAIL;
-    else return sf_cli_usage_error(cmd, "unknown --input '%s' (expected policy or "
+    else return sf_cli_usage_error(cmd, "unknown --input '%s' (expected policy, oci or "
                                    "nsjail)", arg);
     break;
   case 'M': o->from = arg; break;
@@ -412,6 +427,8 @@ void sf_cli_configure_diags(sysfence_ctx *ctx, const sf_cli_opts *o) {
   if (o->max_errors_given) sysfence_set_max_errors(ctx, (size_t)o->max_errors);
 }
 
+static int configure_oci(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o);
+
 int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
                              const sf_cli_opts *o) {
   char why[512];
@@ -429,6 +446,8 @@ int sf_cli_configure_options(const sf_command *cmd, sysfence_ctx *ctx,
     return sf_cli_usage_error(cmd, "invalid --unknown action '%s'", o->unknown);
   if (o->unknown) sysfence_set_unknown_action(ctx, 1, unknown);
   if (o->opt_level >= 0) sysfence_set_opt_level(ctx, o->opt_level);
+  int rc = configure_oci(cmd, ctx, o);
+  if (rc >= 0) return rc;
   if (o->profile &&
       sysfence_set_profile(ctx, o->profile, why, sizeof why) != SYSFENCE_OK) {
     fprintf(stderr, "sysfence: %s\n", why);
@@ -449,13 +468,25 @@ int sf_cli_is_nsjail(const sf_cli_opts *o) {
   return yes;
 }
 
+/* --input, --caps, --kernel: -1, or an exit status after a message. */
+static int configure_oci(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o) {
+  char why[512];
+  sysfence_set_input_kind(ctx, (sysfence_input_kind)o->oci);
+  if (o->caps && sysfence_set_caps(ctx, o->caps, why, sizeof why) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--caps %s: %s", o->caps, why);
+  if (o->kernel && sysfence_set_kernel(ctx, o->kernel) != SYSFENCE_OK)
+    return sf_cli_usage_error(cmd, "--kernel %s: expected MAJOR.MINOR (5.10, 6.1.0-13-amd64)",
+                              o->kernel);
+  return -1;
+}
+
 int sf_cli_configure(const sf_command *cmd, sysfence_ctx *ctx, const sf_cli_opts *o) {
   int rc = sf_cli_configure_options(cmd, ctx, o);
   if (rc >= 0) return rc;
   char why[512];
   if (sf_cli_set_input(ctx, o->input, why, sizeof why) != 0)
     return sf_cli_usage_error(cmd, "%s", why);
-  if (sf_cli_is_nsjail(o)) sysfence_set_input_format(ctx, SYSFENCE_INPUT_NSJAIL);
+  if (sf_cli_is_nsjail(o)) sysfence_set_input_kind(ctx, SYSFENCE_INPUT_NSJAIL);
   return -1;
 }
 

@@ -44,6 +44,8 @@ typedef struct sf_cli_opts {
   const char *audit_log;      /* run --audit-log FILE */
   const char *default_action; /* trace --default ACTION */
   sf_input_kind kind;
+  int oci;              /* --input: a sysfence_input_kind */
+  const char *caps, *kernel; /* --caps, --kernel */
 } sf_cli_opts;
 
 struct sf_command;
@@ -52,7 +54,7 @@ typedef int (*sf_command_fn)(const struct sf_command *cmd, int argc, char **argv
 /* One command of the table in main.c.  OPTS are the ids of the options it
  * takes (options.c's table: the short letter, or for long-only options
  * B --bad-arch, U --unknown, R --profile, T --trace, P --policy, L --blob,
- * N --input, M --from, K --to, t --tsync,
+ * N --input, c --caps, k --kernel, M --from, K --to, t --tsync,
  * g --log, s --spec-allow, p --no-preflight, Y --dry-run, E --max-errors,
  * F --diagnostics-format, A --audit, r --report, G --audit-log,
  * d --default; SF_DIAG_OPTS are the diagnostics' options, for

@@ -844,7 +844,7 @@ static char *profile_text(jctx *j, const sf_ruleset *const *rs, size_t n,
   return text;
 }
 
-char *sf_oci_profile(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n) {
+char *sf_oci_profile_text(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n) {
   conv cv = {ctx, {0}, 0, 0};
   int ok = n > 0;
   for (size_t t = 0; t < n; t++)

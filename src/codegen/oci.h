@@ -1,7 +1,7 @@
 /* oci.h - the rule sets of a policy as an OCI seccomp profile: the JSON
  * that Docker, podman, runc and crun read ('sysfence convert --to oci'). */
-#ifndef SF_OCI_H
-#define SF_OCI_H
+#ifndef SF_CODEGEN_OCI_H
+#define SF_CODEGEN_OCI_H
 
 #include <stddef.h>
 
@@ -21,7 +21,7 @@ struct sf_ruleset;
  * narrower argument's width can be decided differently by a plain
  * comparison (the README's "width bypass"); masked comparisons (blocks
  * included) have their masks cut to the width and keep it. */
-char *sf_oci_profile(struct sysfence_ctx *ctx, const struct sf_ruleset *const *rs,
+char *sf_oci_profile_text(struct sysfence_ctx *ctx, const struct sf_ruleset *const *rs,
                      size_t n);
 
 #endif

@@ -43,7 +43,8 @@ static int not_a_policy(sysfence_ctx *ctx, const sf_source *src) {
   } else if (looks_like_json(src->text, src->len)) {
     sf_error(ctx, none, "'%s' is a JSON document (an OCI or Docker seccomp profile?), "
              "not a policy", name);
-    sf_note(ctx, none, "'sysfence convert %s --to policy' writes it as a policy", name);
+    sf_note(ctx, none, "without '--input policy' it is read as an OCI profile; "
+            "'sysfence convert %s --to policy' writes it as a policy", name);
   } else if (src->len >= 4 && memcmp(u, "\x7f" "ELF", 4) == 0) {
     sf_error(ctx, none, "'%s' is an executable program, not a policy", name);
     sf_note(ctx, none, "to run it under a policy: 'sysfence run POLICY -- %s'", name);
