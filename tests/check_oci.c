@@ -44,10 +44,16 @@ static const char *const profiles[] = {
 enum { N_PROFILES = sizeof profiles / sizeof profiles[0] };
 
 /* Compile PATH (or TEXT) with sysfence: 0 and *PROG; the targets in ARCHES. */
+/* 1: build as libseccomp does (-D SYSFENCE_DERIVE=0: no derived rules,
+ * libseccomp's own for socketcall/ipc), for the comparisons with it; 0:
+ * sysfence's default, which closes the multiplexed forms' hole. */
+static int libseccomp_mode;
+
 static int sf_build(const char *path, const char *text, const char *caps, const char *arch,
                     struct sock_fprog *prog, const char **arches, size_t *n_arches) {
   sysfence_ctx *c = sysfence_new();
   ck_assert_ptr_nonnull(c);
+  if (libseccomp_mode) ck_assert_int_eq(sysfence_define(c, "SYSFENCE_DERIVE", "0"), SYSFENCE_OK);
   ck_assert_int_eq(sysfence_set_caps(c, caps, NULL, 0), SYSFENCE_OK);
   ck_assert_int_eq(sysfence_set_kernel(c, "6.1"), SYSFENCE_OK);
   if (arch) ck_assert_int_eq(sysfence_set_arches(c, arch, NULL, 0), SYSFENCE_OK);
@@ -217,11 +223,13 @@ START_TEST(oci_corpus_equiv) {
     return;
   }
   const char *file = profiles[_i / 3];
+  libseccomp_mode = 1; /* the same semantics as libseccomp's */
   switch (_i % 3) {
   case 0: compare_profile(file, "docker", docker_caps, 14); break;
   case 1: compare_profile(file, "podman", podman_caps, 11); break;
   default: compare_profile(file, "CAP_SYS_ADMIN,CAP_SYS_PTRACE,CAP_BPF", admin_caps, 3); break;
   }
+  libseccomp_mode = 0;
 }
 END_TEST
 
@@ -241,6 +249,8 @@ END_TEST
 /* The policy 'convert --to policy' writes for PATH (malloc()ed). */
 static char *converted(const char *path, const char *caps) {
   sysfence_ctx *c = sysfence_new();
+  if (libseccomp_mode) ck_assert_int_eq(sysfence_define(c, "SYSFENCE_DERIVE", "0"), SYSFENCE_OK);
+  c->no_derive = sf_derive_defined_off(c);
   ck_assert_int_eq(sysfence_set_caps(c, caps, NULL, 0), SYSFENCE_OK);
   ck_assert_int_eq(sysfence_set_kernel(c, "6.1"), SYSFENCE_OK);
   sysfence_set_input_path(c, path);
@@ -280,15 +290,25 @@ static size_t same_decisions(const char *label, const struct sock_fprog *a,
   return calls;
 }
 
+static void round_trip_one(int _i, const char *cap);
+
 START_TEST(oci_convert_round_trip) {
   if (!tu_have_corpus()) {
     tu_skip("oci_convert_round_trip", "%s", TU_NO_CORPUS);
     return;
   }
   static const char *const caps[] = {"docker", "podman", "CAP_SYS_ADMIN,CAP_SYS_PTRACE,CAP_BPF"};
+  /* Both ways of reading a profile: sysfence's (derived rules on) and
+   * libseccomp's (-D SYSFENCE_DERIVE=0), each kept by the policy. */
+  for (libseccomp_mode = 0; libseccomp_mode <= 1; libseccomp_mode++)
+    round_trip_one(_i, caps[_i % 3]);
+  libseccomp_mode = 0;
+}
+END_TEST
+
+static void round_trip_one(int _i, const char *cap) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", OCI_DIR, profiles[_i / 3]);
-  const char *cap = caps[_i % 3];
   struct sock_fprog direct = {0}, via = {0};
   const char *arches[SF_MAX_TARGETS];
   size_t n = 0;
@@ -305,12 +325,47 @@ START_TEST(oci_convert_round_trip) {
   size_t calls = 0;
   for (size_t i = 0; i < n; i++)
     calls += same_decisions(profiles[_i / 3], &direct, &via, sf_arch_by_name(arches[i]), &p);
-  fprintf(stderr, "check_oci: %s --caps %s -> policy -> compile: %zu calls equal\n",
-          profiles[_i / 3], cap, calls);
+  fprintf(stderr, "check_oci: %s --caps %s%s -> policy -> compile: %zu calls equal\n",
+          profiles[_i / 3], cap, libseccomp_mode ? " -D SYSFENCE_DERIVE=0" : "", calls);
   json_object_put(doc);
   free(policy);
   free(direct.filter);
   free(via.filter);
+}
+
+/* ---- the multiplexed forms ---------------------------------------------------- */
+
+/* Docker's profile allows socket() for every family but AF_VSOCK (40) and a
+ * few others, and allows socketcall.  libseccomp gives socketcall(SYS_SOCKET)
+ * the rule's action whatever the family (the arguments are in memory), so
+ * a 32-bit program makes an AF_VSOCK socket through it (issue 10's hole).
+ * sysfence's derived rules give that form the most restrictive outcome of
+ * socket's rules instead; -D SYSFENCE_DERIVE=0 keeps libseccomp's. */
+START_TEST(oci_multiplexed_form_closed) {
+  if (!tu_have_corpus()) {
+    tu_skip("oci_multiplexed_form_closed", "%s", TU_NO_CORPUS);
+    return;
+  }
+  const sf_arch *i386 = sf_arch_by_name("i386");
+  const uint32_t socketcall = sf_syscall_by_name(i386, "socketcall")->nr;
+  const uint32_t socket = sf_syscall_by_name(i386, "socket")->nr;
+  for (libseccomp_mode = 0; libseccomp_mode <= 1; libseccomp_mode++) {
+    struct sock_fprog sf = {0};
+    ck_assert_int_eq(sf_build(OCI_DIR "/moby-profiles/default.json", NULL, "docker",
+                              "x86_64,i386", &sf, NULL, NULL), 0);
+    sf_seccomp_data vsock = {socket, i386->audit_arch, 0, {40, 1, 0}};
+    sf_seccomp_data inet = {socket, i386->audit_arch, 0, {2, 1, 0}};
+    sf_seccomp_data mux = {socketcall, i386->audit_arch, 0, {1 /* SYS_SOCKET */, 0x1000}};
+    sf_seccomp_data mux_bind = {socketcall, i386->audit_arch, 0, {2 /* SYS_BIND */, 0x1000}};
+    ck_assert_uint_eq(sf_bpf_run(sf.filter, sf.len, i386, &vsock, NULL), SF_RET_ERRNO | 1);
+    ck_assert_uint_eq(sf_bpf_run(sf.filter, sf.len, i386, &inet, NULL), SF_RET_ALLOW);
+    ck_assert_uint_eq(sf_bpf_run(sf.filter, sf.len, i386, &mux, NULL),
+                      libseccomp_mode ? SF_RET_ALLOW : SF_RET_ERRNO | 1);
+    /* bind has no conditions: its multiplexed form is allowed either way */
+    ck_assert_uint_eq(sf_bpf_run(sf.filter, sf.len, i386, &mux_bind, NULL), SF_RET_ALLOW);
+    free(sf.filter);
+  }
+  libseccomp_mode = 0;
 }
 END_TEST
 
@@ -510,6 +565,7 @@ static Suite *oci_suite(void) {
   tcase_add_loop_test(t, oci_corpus_equiv, 0, 3 * N_PROFILES);
   tcase_add_loop_test(t, oci_convert_round_trip, 0, 3 * N_PROFILES);
   tcase_add_test(t, oci_width_bypass);
+  tcase_add_test(t, oci_multiplexed_form_closed);
   tcase_add_loop_test(t, oci_diagnostics, 0, sizeof bad_profiles / sizeof bad_profiles[0]);
   tcase_add_test(t, oci_unknown_name_and_input_kind);
   tcase_add_test(t, oci_conditions_and_archmap);

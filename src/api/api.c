@@ -340,13 +340,17 @@ static int is_oci(const sysfence_ctx *ctx, const sf_source *src) {
 static ast_file *oci_tree(sysfence_ctx *ctx, const sf_source *src) {
   const sf_oci_profile *p = sf_oci_read(ctx, src);
   ctx->arch = ctx->arches[0];
-  ctx->no_derive = 1;
   return p ? sf_oci_tree(ctx, p) : NULL;
 }
 
+int sf_derive_defined_off(const sysfence_ctx *ctx) {
+  const sf_define *d = sf_define_find(ctx, "SYSFENCE_DERIVE");
+  return d && d->value == 0;
+}
+
 /* '#define SYSFENCE_DERIVE 0': the policy spells out the rules sf_derive
- * would add (convert --to policy writes it for OCI profiles, whose
- * semantics are libseccomp's). */
+ * would add (convert --to policy writes it for an OCI profile converted
+ * with -D SYSFENCE_DERIVE=0, whose semantics are libseccomp's). */
 static int derive_off(const ast_file *tree) {
   for (const ast_top *t = tree->items; t; t = t->next)
     if (t->kind == AST_TOP_DEFINE && strcmp(t->name.name, "SYSFENCE_DERIVE") == 0)
@@ -361,7 +365,7 @@ static const sf_ruleset *front_end_native(sysfence_ctx *ctx, const ast_file **fi
   /* An OCI profile's architectures join the native target unless
    * --arch chose the targets: each compilation starts from the native. */
   if (!ctx->arches_explicit) ctx->n_arches = ctx->arches[0] ? 1 : 0;
-  ctx->no_derive = 0;
+  ctx->no_derive = sf_derive_defined_off(ctx);
   const sf_source *src = sf_load_main_source(ctx);
   if (!src) return NULL;
   ast_file *tree = is_oci(ctx, src) ? oci_tree(ctx, src) : sf_parse(ctx, src);

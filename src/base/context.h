@@ -95,6 +95,10 @@ const struct sf_ruleset *sf_front_end_tree(struct sysfence_ctx *ctx,
                                            const struct ast_file **file);
 /* The same for every target (ctx->arches): RULESETS[i] for arches[i];
  * returns how many (ctx->n_arches), or 0 on errors. */
+/* Is SYSFENCE_DERIVE defined 0 at run time (-D SYSFENCE_DERIVE=0,
+ * sysfence_define)?  Then no rules are derived (sema/derive.c) and an OCI
+ * profile gets libseccomp's multiplexed rules instead (api.c). */
+int sf_derive_defined_off(const struct sysfence_ctx *ctx);
 size_t sf_front_end_targets(struct sysfence_ctx *ctx, const struct ast_file **file,
                             const struct sf_ruleset **rulesets);
 /* Drop the profile (profile.c). */

@@ -64,6 +64,7 @@ static int profile_to_policy(const sf_command *cmd, const sf_cli_opts *o) {
   int rc = sf_cli_configure(cmd, ctx, o);
   if (rc < 0) {
     const sf_oci_profile *p = NULL;
+    ctx->no_derive = sf_derive_defined_off(ctx);
     if (sf_ctx_reset(ctx) == 0) {
       const sf_source *src = sf_load_main_source(ctx);
       if (src) p = sf_oci_read(ctx, src);

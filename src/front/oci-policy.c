@@ -187,7 +187,7 @@ static int make_mux(const sf_oci_profile *p, const sf_oci_entry *e, size_t j, it
   return 1;
 }
 
-static int collect_items(const sf_oci_profile *p, items *it) {
+static int collect_items(const sf_oci_profile *p, const sysfence_ctx *ctx, items *it) {
   size_t n_mux = count_mux(p);
   memset(it, 0, sizeof *it);
   it->e = calloc(p->n_entries + n_mux + 1, sizeof *it->e);
@@ -197,7 +197,8 @@ static int collect_items(const sf_oci_profile *p, items *it) {
   if (!it->e || !it->made || !it->made_args || !it->made_names) return -1;
   for (size_t i = 0; i < p->n_entries; i++)
     if (has_rule(&p->entries[i])) it->e[it->n++] = &p->entries[i];
-  for (size_t i = 0; i < p->n_entries; i++)
+  /* libseccomp's multiplexed rules only in its mode (see oci.c). */
+  for (size_t i = 0; ctx->no_derive && i < p->n_entries; i++)
     for (size_t j = 0; !p->entries[i].skip && j < p->entries[i].n_names; j++)
       if (make_mux(p, &p->entries[i], j, it)) it->e[it->n++] = &it->made[it->n_made - 1];
   return 0;
@@ -338,9 +339,16 @@ static void put_header(FILE *out, const sf_oci_profile *p, const sysfence_ctx *c
     fprintf(out, "%s%s", i % 4 ? ", " : "\n *   ", ctx->caps[i]);
   fprintf(out, "%s. */\n", ctx->n_caps ? "" : " (none)");
   if (p->comment && *p->comment) put_comment(out, "", p->comment);
-  fputs("\n/* The rules below spell out what libseccomp does on each architecture;\n"
-        " * sysfence's own derived rules (32-bit twins, multiplexed calls) are off. */\n"
-        "#define SYSFENCE_DERIVE 0\n", out);
+  if (ctx->no_derive)
+    fputs("\n/* The rules below spell out what libseccomp does on each architecture;\n"
+          " * sysfence's own derived rules (32-bit twins, multiplexed calls) are off. */\n"
+          "#define SYSFENCE_DERIVE 0\n", out);
+  else
+    fputs("\n/* sysfence's derived rules apply: a 32-bit twin gets its syscall's rules,\n"
+          " * and socketcall/ipc sub-calls the most restrictive outcome of the rules of\n"
+          " * the call they stand for, where libseccomp lets every argument through\n"
+          " * (converted with -D SYSFENCE_DERIVE=0, the policy keeps libseccomp's\n"
+          " * behaviour exactly). */\n", out);
 }
 
 int sf_oci_write_policy(const sf_oci_profile *p, const sysfence_ctx *ctx, const char *from,
@@ -349,7 +357,7 @@ int sf_oci_write_policy(const sf_oci_profile *p, const sysfence_ctx *ctx, const 
   char *body = NULL;
   size_t body_len = 0;
   items it;
-  int rc = collect_items(p, &it);
+  int rc = collect_items(p, ctx, &it);
   FILE *mem = rc == 0 ? open_memstream(&body, &body_len) : NULL;
   if (!mem) {
     free(body);

@@ -1030,7 +1030,12 @@ ast_file *sf_oci_tree(sysfence_ctx *ctx, const sf_oci_profile *p) {
     ast_entry *b = entry_block(ctx, &p->entries[i], &failed);
     if (b) *tail = b, tail = &b->next;
   }
-  if (!failed) add_mux_blocks(ctx, p, tail, &failed);
+  /* libseccomp's own rules for the multiplexed forms (a sub-call gets the
+   * rule's action whatever its conditions: socketcall(SYS_SOCKET) lets
+   * every family through), only when sysfence's derived rules, which give
+   * the multiplexed form the most restrictive outcome instead, are off
+   * (-D SYSFENCE_DERIVE=0: libseccomp's behaviour exactly). */
+  if (!failed && ctx->no_derive) add_mux_blocks(ctx, p, tail, &failed);
   if (failed) return NULL;
   body->next = def;
   file->items = body;
