@@ -768,27 +768,29 @@ static int build_program(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t 
 }
 
 /* Several sections: their blocks and RETs once, after the last section,
- * when that makes the program smaller and every jump reaches its target
- * without a trampoline (which would cost the calls on its way an
- * instruction); else each section with its own, within reach. */
+ * when every jump reaches its target without a trampoline (which would
+ * cost the calls on its way an instruction): that program is never larger,
+ * sharing only removes duplicates.  Else each section with its own, within
+ * reach, unless that is no smaller either. */
 int sf_codegen_targets(struct sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
                        struct sock_filter **out, size_t *len) {
   *out = NULL;
   *len = 0;
   if (n == 0 || n > SF_MAX_TARGETS) return -1;
-  size_t emitted;
-  if (build_program(ctx, rs, n, 0, out, len, &emitted) != 0) return -1;
   size_t members[SF_MAX_TARGETS][SF_MAX_TARGETS], counts[SF_MAX_TARGETS];
-  if (ctx->opt_level == 0 || group_sections(rs, n, members, counts) < 2) return 0;
+  int share = ctx->opt_level > 0 && group_sections(rs, n, members, counts) > 1;
+  size_t emitted;
+  if (build_program(ctx, rs, n, share, out, len, &emitted) != 0) return -1;
+  if (!share || *len == emitted) return 0;
   struct sock_filter *alt;
   size_t alt_len, alt_emitted;
-  if (build_program(ctx, rs, n, 1, &alt, &alt_len, &alt_emitted) != 0) {
+  if (build_program(ctx, rs, n, 0, &alt, &alt_len, &alt_emitted) != 0) {
     free(*out);
     *out = NULL;
     *len = 0;
     return -1;
   }
-  if (alt_len < *len && alt_len == alt_emitted) {
+  if (alt_len <= *len) {
     free(*out);
     *out = alt;
     *len = alt_len;

@@ -35,16 +35,6 @@ static size_t plain_cost(const sf_search_seg *seg, size_t n, uint64_t end, size_
   return (i - j) - peels;
 }
 
-/* Can SEG[j..i) be one window?  At least two segments (consecutive ones
- * differ, so exactly two targets if they alternate), at most 32 keys. */
-static int window_fits(const sf_search_seg *seg, size_t n, uint64_t end, size_t j,
-                       size_t i) {
-  if (i - j < 2) return 0;
-  if (seg_end(seg, n, end, i - 1) - seg[j].lo > SF_WINDOW_KEYS) return 0;
-  for (size_t p = j + 2; p < i; p++)
-    if (seg[p].target != seg[j + (p - j) % 2].target) return 0;
-  return 1;
-}
 
 static sf_window make_window(const sf_search_seg *seg, size_t n, uint64_t end, size_t j,
                              size_t i) {
@@ -60,7 +50,7 @@ static sf_window make_window(const sf_search_seg *seg, size_t n, uint64_t end, s
 }
 
 enum {
-  MAX_RUN = 64 /* segments in one plain piece (longer runs: several pieces,
+  MAX_RUN = 16 /* segments in one plain piece (longer runs: several pieces,
                   losing at most a JEQ where they meet) */
 };
 
@@ -80,7 +70,15 @@ size_t sf_window_plan(struct sysfence_ctx *ctx, const sf_search_seg *seg, size_t
         best[i] = c;
         from[i] = (long)j;
       }
-      if (window_fits(seg, n, end, j, i) && best[j] + cost < best[i]) {
+    }
+    /* Windows ending at i: SEG[j..i) of at least two segments, at most 32
+     * keys, alternating between two targets (consecutive segments differ,
+     * so the two of SEG[i-1] and SEG[i-2]). */
+    uint64_t last = seg_end(seg, n, end, i - 1);
+    for (size_t j = i - 1; j-- > 0;) {
+      if (last - seg[j].lo > SF_WINDOW_KEYS) break;
+      if (j + 2 < i && seg[j].target != seg[j + 2].target) break;
+      if (best[j] + cost < best[i]) {
         best[i] = best[j] + cost;
         from[i] = -1 - (long)j;
       }
