@@ -564,7 +564,7 @@ static int try_windows(dispatch *dp, const seg_set *plain, size_t cost, zone_pla
   return 0;
 }
 
-enum { MIN_WINDOW_COST = 2, MAX_WINDOW_COST = 4 };
+enum { MIN_WINDOW_COST = 2, MAX_WINDOW_COST = 3 };
 
 /* The zone's search: plain, or with the windows that make it smallest. */
 static int plan_zone(dispatch *dp, const sf_arch *arch, zone_plan *zp) {

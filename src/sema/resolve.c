@@ -882,6 +882,16 @@ static int resolve_unknown_name(rstate *st, const ast_rule *r, const guard *g,
   return -1;
 }
 
+/* "'NAME'" into DST (for messages; every rule gets one, so no printf). */
+static void quote_name(char *dst, size_t size, const char *name) {
+  size_t n = strlen(name);
+  if (n > size - 3) n = size - 3;
+  dst[0] = '\'';
+  memcpy(dst + 1, name, n);
+  dst[n + 1] = '\'';
+  dst[n + 2] = '\0';
+}
+
 /* The syscall a rule names, looked up in the target's table, or (for a
  * rule whose guard excludes the target) in the guard's tables.  0, 1 when
  * it is another target's syscall only, or -1. */
@@ -890,7 +900,7 @@ static int resolve_target(rstate *st, const ast_rule *r, const guard *g,
   memset(t, 0, sizeof *t);
   t->table = st->arch;
   if (r->is_custom) return resolve_custom_number(st, r, t);
-  snprintf(t->what, sizeof t->what, "'%s'", r->name.name);
+  quote_name(t->what, sizeof t->what, r->name.name);
   if (g->applies) {
     t->sys = sf_syscall_by_name(st->arch, r->name.name);
   } else {
