@@ -43,11 +43,18 @@ const sf_arch *sf_arch_by_name(const char *name) {
 
 /* ---- syscalls ------------------------------------------------------------ */
 
+/* strcmp's order; most probes of a search differ in the first byte, which
+ * is compared without the call (lookups are a good part of resolving). */
+static int name_cmp(const char *a, const char *b) {
+  if (a[0] != b[0]) return (unsigned char)a[0] - (unsigned char)b[0];
+  return strcmp(a, b);
+}
+
 static const sf_syscall *find_name(const sf_arch *arch, const char *name) {
   size_t lo = 0, hi = arch->n_syscalls;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(name, arch->syscalls[mid].name);
+    int c = name_cmp(name, arch->syscalls[mid].name);
     if (c == 0) return &arch->syscalls[mid];
     if (c < 0)
       hi = mid;

@@ -34,16 +34,35 @@ void sf_arena_free(sf_arena *a) {
   free(a);
 }
 
-static struct chunk *new_chunk(size_t want) {
+static struct chunk *new_chunk(size_t want, int zero) {
   size_t size = want > CHUNK_MIN ? want : CHUNK_MIN;
   /* calloc: memory fresh from the system is known to be zero and is not
    * cleared again, and allocations then need no memset of their own. */
-  struct chunk *c = calloc(1, sizeof(struct chunk) + size);
+  struct chunk *c = zero ? calloc(1, sizeof(struct chunk) + size)
+                         : malloc(sizeof(struct chunk) + size);
   if (!c) return NULL;
   c->next = NULL;
   c->used = 0;
   c->size = size;
   return c;
+}
+
+void *sf_arena_alloc_raw(sf_arena *a, size_t size) {
+  if (size <= CHUNK_MIN) return sf_arena_alloc(a, size);
+  if (size > SIZE_MAX - sizeof(struct chunk)) return NULL;
+  /* A block of its own behind the current chunk, as sf_arena_alloc puts a
+   * big one. */
+  struct chunk *n = new_chunk(size, 0);
+  if (!n) return NULL;
+  n->used = n->size;
+  if (a->head) {
+    n->next = a->head->next;
+    a->head->next = n;
+  } else {
+    n->next = NULL;
+    a->head = n;
+  }
+  return n->data;
 }
 
 void *sf_arena_alloc(sf_arena *a, size_t size) {
@@ -52,7 +71,7 @@ void *sf_arena_alloc(sf_arena *a, size_t size) {
   size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
   struct chunk *c = a->head;
   if (!c || c->size - c->used < size) {
-    struct chunk *n = new_chunk(size);
+    struct chunk *n = new_chunk(size, 1);
     if (!n) return NULL;
     /* A big one-off block goes behind the current chunk so the free space
      * of the current chunk stays usable. */

@@ -13,6 +13,9 @@ sf_arena *sf_arena_new(void);
 void sf_arena_free(sf_arena *a);
 /* Zeroed memory; NULL only when the system is out of memory. */
 void *sf_arena_alloc(sf_arena *a, size_t size);
+/* The same, not zeroed: for a big table every cell of which is written
+ * before it is read (clearing it would cost more than filling it). */
+void *sf_arena_alloc_raw(sf_arena *a, size_t size);
 char *sf_arena_strdup(sf_arena *a, const char *s);
 char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 /* Grow an array allocated in the arena (old contents copied; old block is

@@ -25,6 +25,12 @@ void *sf_alloc(sysfence_ctx *ctx, size_t size) {
   return p;
 }
 
+void *sf_alloc_raw(sysfence_ctx *ctx, size_t size) {
+  void *p = ctx->arena ? sf_arena_alloc_raw(ctx->arena, size) : NULL;
+  if (!p) ctx->out_of_memory = 1;
+  return p;
+}
+
 char *sf_strdup(sysfence_ctx *ctx, const char *s) {
   char *p = ctx->arena ? sf_arena_strdup(ctx->arena, s) : NULL;
   if (!p) ctx->out_of_memory = 1;

@@ -80,6 +80,8 @@ struct sysfence_ctx {
 int sf_ctx_reset(struct sysfence_ctx *ctx);
 /* Arena allocation that records out-of-memory in the context. */
 void *sf_alloc(struct sysfence_ctx *ctx, size_t size);
+/* Not zeroed (sf_arena_alloc_raw): for tables written before read. */
+void *sf_alloc_raw(struct sysfence_ctx *ctx, size_t size);
 char *sf_strdup(struct sysfence_ctx *ctx, const char *s);
 /* The profile's count for syscall NAME; -1 if there is no profile, 0 if
  * NAME is not in it. */

@@ -375,7 +375,9 @@ static int alloc_tb(tb *b) {
   b->w = sf_alloc(b->ctx, n * sizeof *b->w);
   b->pre = sf_alloc(b->ctx, (n + 1) * sizeof *b->pre);
   b->alt = sf_alloc(b->ctx, n * sizeof *b->alt);
-  if (n <= DP_LIMIT) b->t = sf_alloc(b->ctx, n * n * sizeof *b->t);
+  /* Not zeroed: run_dp writes each cell before any longer interval reads
+   * it (only i <= j is used). */
+  if (n <= DP_LIMIT) b->t = sf_alloc_raw(b->ctx, n * n * sizeof *b->t);
   return b->w && b->pre && b->alt && (n > DP_LIMIT || b->t) ? 0 : -1;
 }
 
