@@ -75,11 +75,11 @@ void sf_supervise_abandon(sf_supervisor *sv) {
 typedef struct {
   char byte;
   struct iovec iov;
-  union {
+  struct msghdr msg;
+  union { /* last: clang counts CMSG_SPACE's size as variable */
     struct cmsghdr h;
     char buf[CMSG_SPACE(sizeof(int))];
   } ctl;
-  struct msghdr msg;
 } fd_message;
 
 static void fd_message_init(fd_message *m, char byte) {
