@@ -213,28 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 __AFL_FUZZ_INIT();
 #endif
 
-static int run_file(FILE *f) {
-  size_t len = 0, cap = 4096;
-  uint8_t *buf = malloc(cap);
-  if (!buf) return -1;
-  size_t got;
-  while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      uint8_t *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        return -1;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  int err = ferror(f);
-  if (!err) LLVMFuzzerTestOneInput(buf, len);
-  free(buf);
-  return err ? -1 : 0;
-}
+#include "standalone.h"
 
 int main(int argc, char **argv) {
 #ifdef __AFL_FUZZ_TESTCASE_LEN
@@ -250,16 +229,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 #endif
-  if (argc < 2) return run_file(stdin) == 0 ? 0 : 1;
-  int status = 0;
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f || run_file(f) != 0) {
-      perror(argv[i]);
-      status = 1;
-    }
-    if (f) fclose(f);
-  }
-  return status;
+  return run_files(argc, argv);
 }
 #endif

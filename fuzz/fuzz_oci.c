@@ -154,36 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 }
 
 #ifdef SF_FUZZ_STANDALONE
-static int run_file(FILE *f) {
-  size_t len = 0, cap = 4096;
-  uint8_t *buf = malloc(cap);
-  size_t got;
-  while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      uint8_t *nb = realloc(buf, cap * 2);
-      if (!nb) break;
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  int err = !buf || ferror(f);
-  if (!err) LLVMFuzzerTestOneInput(buf, len);
-  free(buf);
-  return err ? -1 : 0;
-}
+#include "standalone.h"
 
-int main(int argc, char **argv) {
-  if (argc < 2) return run_file(stdin) == 0 ? 0 : 1;
-  int status = 0;
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f || run_file(f) != 0) {
-      perror(argv[i]);
-      status = 1;
-    }
-    if (f) fclose(f);
-  }
-  return status;
-}
+int main(int argc, char **argv) { return run_files(argc, argv); }
 #endif

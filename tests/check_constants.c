@@ -210,63 +210,65 @@ static int has_insn(const struct sock_fprog *p, uint16_t code, uint32_t k) {
   return 0;
 }
 
+/* A program compiled, and its diagnostics text (malloc()ed). */
+typedef struct {
+  struct sock_fprog prog;
+  char *diags;
+} compiled;
+
+/* SRC compiled for ARCHES, which succeeds (compile_for). */
+static compiled compile_ok(const char *src, const char *arches) {
+  compiled c = {{0}, NULL};
+  ck_assert_int_eq(compile_for(src, arches, &c.prog, &c.diags), SYSFENCE_OK);
+  return c;
+}
+
+static void compiled_free(compiled *c) {
+  free(c->prog.filter);
+  free(c->diags);
+}
+
 START_TEST(test_errno_name_in_action) {
-  struct sock_fprog p = {0};
-  char *d = NULL;
-  ck_assert_int_eq(compile_for("ERRNO(EPERM) { uname } DEFAULT ERRNO(ENOSYS)", "mips",
-                               &p, &d),
-                   SYSFENCE_OK);
-  ck_assert_msg(has_insn(&p, BPF_RET | BPF_K, SF_RET_ERRNO | 1), "no ERRNO(1)");
-  ck_assert_msg(has_insn(&p, BPF_RET | BPF_K, SF_RET_ERRNO | 89), "no ERRNO(89), mips' ENOSYS");
-  free(p.filter);
-  free(d);
+  compiled c = compile_ok("ERRNO(EPERM) { uname } DEFAULT ERRNO(ENOSYS)", "mips");
+  ck_assert_msg(has_insn(&c.prog, BPF_RET | BPF_K, SF_RET_ERRNO | 1), "no ERRNO(1)");
+  ck_assert_msg(has_insn(&c.prog, BPF_RET | BPF_K, SF_RET_ERRNO | 89),
+                "no ERRNO(89), mips' ENOSYS");
+  compiled_free(&c);
 }
 END_TEST
 
 /* Each target takes its own value: arm's FIOQSIZE is 0x545e, aarch64's
  * 0x5460; mips' SOCK_STREAM is 2. */
 START_TEST(test_value_per_target) {
-  struct sock_fprog p = {0};
-  char *d = NULL;
-  const char *src = "ERRNO(1) { ioctl { cmd == FIOQSIZE } } DEFAULT ALLOW";
-  ck_assert_int_eq(compile_for(src, "aarch64,arm", &p, &d), SYSFENCE_OK);
-  ck_assert_msg(has_insn(&p, BPF_JMP | BPF_JEQ | BPF_K, 0x5460), "no aarch64 FIOQSIZE");
-  ck_assert_msg(has_insn(&p, BPF_JMP | BPF_JEQ | BPF_K, 0x545e), "no arm FIOQSIZE");
-  free(p.filter);
-  free(d);
-  src = "ERRNO(1) { socket { type == SOCK_STREAM } } DEFAULT ALLOW";
-  ck_assert_int_eq(compile_for(src, "mips64", &p, &d), SYSFENCE_OK);
-  ck_assert_msg(has_insn(&p, BPF_JMP | BPF_JEQ | BPF_K, 2), "no mips SOCK_STREAM");
-  ck_assert_msg(!has_insn(&p, BPF_JMP | BPF_JEQ | BPF_K, 1), "the generic SOCK_STREAM");
-  free(p.filter);
-  free(d);
+  compiled c = compile_ok("ERRNO(1) { ioctl { cmd == FIOQSIZE } } DEFAULT ALLOW",
+                          "aarch64,arm");
+  ck_assert_msg(has_insn(&c.prog, BPF_JMP | BPF_JEQ | BPF_K, 0x5460), "no aarch64 FIOQSIZE");
+  ck_assert_msg(has_insn(&c.prog, BPF_JMP | BPF_JEQ | BPF_K, 0x545e), "no arm FIOQSIZE");
+  compiled_free(&c);
+  c = compile_ok("ERRNO(1) { socket { type == SOCK_STREAM } } DEFAULT ALLOW", "mips64");
+  ck_assert_msg(has_insn(&c.prog, BPF_JMP | BPF_JEQ | BPF_K, 2), "no mips SOCK_STREAM");
+  ck_assert_msg(!has_insn(&c.prog, BPF_JMP | BPF_JEQ | BPF_K, 1), "the generic SOCK_STREAM");
+  compiled_free(&c);
 }
 END_TEST
 
 START_TEST(test_own_define_same_value_silent) {
-  struct sock_fprog p = {0};
-  char *d = NULL;
-  const char *src = "#define EPERM 1\n#define O_WRONLY 1\n#define AF_INET 2\n"
-                    "ERRNO(EPERM) { socket { domain == AF_INET } } DEFAULT ALLOW";
-  ck_assert_int_eq(compile_for(src, "x86_64,i386", &p, &d), SYSFENCE_OK);
-  ck_assert_msg(!strstr(d, "predefined"), "unexpected diagnostics: %s", d);
-  free(p.filter);
-  free(d);
+  compiled c = compile_ok("#define EPERM 1\n#define O_WRONLY 1\n#define AF_INET 2\n"
+                          "ERRNO(EPERM) { socket { domain == AF_INET } } DEFAULT ALLOW",
+                          "x86_64,i386");
+  ck_assert_msg(!strstr(c.diags, "predefined"), "unexpected diagnostics: %s", c.diags);
+  compiled_free(&c);
 }
 END_TEST
 
 /* Another value: a warning naming both, and the policy's value is used. */
 START_TEST(test_own_define_other_value_warns) {
-  struct sock_fprog p = {0};
-  char *d = NULL;
-  const char *src = "#define EAGAIN 35\nERRNO(EAGAIN) { uname } DEFAULT ALLOW";
-  ck_assert_int_eq(compile_for(src, "mips", &p, &d), SYSFENCE_OK);
-  ck_assert_msg(strstr(d, "t.policy:1:9: warning: 'EAGAIN' is predefined as 0xb on "
-                          "mips; the policy's value 0x23 is used"),
-                "%s", d);
-  ck_assert_msg(has_insn(&p, BPF_RET | BPF_K, SF_RET_ERRNO | 35), "not the policy's value");
-  free(p.filter);
-  free(d);
+  compiled c = compile_ok("#define EAGAIN 35\nERRNO(EAGAIN) { uname } DEFAULT ALLOW", "mips");
+  ck_assert_msg(strstr(c.diags, "t.policy:1:9: warning: 'EAGAIN' is predefined as 0xb on "
+                                "mips; the policy's value 0x23 is used"),
+                "%s", c.diags);
+  ck_assert_msg(has_insn(&c.prog, BPF_RET | BPF_K, SF_RET_ERRNO | 35), "not the policy's value");
+  compiled_free(&c);
 }
 END_TEST
 

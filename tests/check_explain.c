@@ -2,6 +2,7 @@
  * which rule decided it": explain (kernel audit records against a policy),
  * syscalls (the tables by name and number) and eval's names for numbers. */
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,25 @@ static const char *DMESG =
 
 static char *dir, *pol;
 
+/* TEXT has FMT formatted (the policy's path for its %s, say). */
+static void has_formatted(const char *text, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void has_formatted(const char *text, const char *fmt, ...) {
+  char want[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(want, sizeof want, fmt, ap);
+  va_end(ap);
+  HAS(text, want);
+}
+
+/* 'sysfence explain POLICY RECORD', which exits 0: its result. */
+static tu_result explained(const char *record) {
+  tu_result r = sf("explain", pol, record, NULL);
+  EXPECT_EXIT(r, 0);
+  return r;
+}
+
 static void setup(void) {
   dir = tu_tmpdir();
   pol = tu_write(dir, "p.policy", POLICY);
@@ -49,8 +69,7 @@ static void teardown(void) {
 }
 
 START_TEST(explain_dmesg_record) {
-  tu_result r = sf("explain", pol, DMESG, NULL);
-  EXPECT_EXIT(r, 0);
+  tu_result r = explained(DMESG);
   HAS(r.out, "syscall:  getrandom (318 on x86_64)");
   HAS(r.out, "pid 1234, comm \"python3\", exe \"/usr/bin/python3\", signal 31 (SIGSYS)");
   HAS(r.out, "record:   KILL_PROCESS (code=0x80000000)");
@@ -70,20 +89,15 @@ END_TEST
 
 /* A rule decides: its place, and where an ALLOW must go to win. */
 START_TEST(explain_rule) {
-  tu_result r = sf("explain", pol, "type=1326 arch=c000003e syscall=257 code=0x5000d", NULL);
-  EXPECT_EXIT(r, 0);
-  char want[512];
-  snprintf(want, sizeof want, "decided:  ERRNO(13) by %s:4:15 (rule for openat)", pol);
-  HAS(r.out, want);
+  tu_result r = explained("type=1326 arch=c000003e syscall=257 code=0x5000d");
+  has_formatted(r.out, "decided:  ERRNO(13) by %s:4:15 (rule for openat)", pol);
   HAS(r.out, "record:   ERRNO(13)");
-  snprintf(want, sizeof want, "add before %s:4:15", pol);
-  HAS(r.out, want);
+  has_formatted(r.out, "add before %s:4:15", pol);
   HAS(r.out, "ALLOW { openat }");
   ck_assert_ptr_null(strstr(r.out, "note:"));
   tu_result_free(&r);
   /* Allowed already, and a record from another filter: said so. */
-  r = sf("explain", pol, "type=1326 arch=c000003e syscall=0 code=0x80000000", NULL);
-  EXPECT_EXIT(r, 0);
+  r = explained("type=1326 arch=c000003e syscall=0 code=0x80000000");
   HAS(r.out, "decided:  ALLOW by");
   HAS(r.out, "nothing to add");
   HAS(r.out, "note: the policy gives ALLOW, the record says KILL_PROCESS");
@@ -93,13 +107,10 @@ END_TEST
 
 /* Arguments are not in a record: every rule that may decide is listed. */
 START_TEST(explain_depends_on_arguments) {
-  tu_result r = sf("explain", pol, "type=1326 arch=c000003e syscall=41 code=0x50001", NULL);
-  EXPECT_EXIT(r, 0);
-  char want[512];
-  snprintf(want, sizeof want,
-           "  %s:3:14: ERRNO(1) when its condition holds  <- the record's action\n"
-           "  otherwise the default action: KILL_PROCESS\n", pol);
-  HAS(r.out, want);
+  tu_result r = explained("type=1326 arch=c000003e syscall=41 code=0x50001");
+  has_formatted(r.out,
+                "  %s:3:14: ERRNO(1) when its condition holds  <- the record's action\n"
+                "  otherwise the default action: KILL_PROCESS\n", pol);
   HAS(r.out, "the decision depends on them");
   HAS(r.out, "domain (32 bits), type (32 bits), protocol (32 bits)");
   tu_result_free(&r);
@@ -109,16 +120,13 @@ END_TEST
 /* The record's arch= picks the table: i386's 5 is open, x86_64's fstat;
  * an x32 number under x86_64's AUDIT_ARCH is x32's. */
 START_TEST(explain_record_arch) {
-  tu_result r = sf("explain", pol, "type=1326 arch=40000003 syscall=5 code=0", NULL);
-  EXPECT_EXIT(r, 0);
+  tu_result r = explained("type=1326 arch=40000003 syscall=5 code=0");
   HAS(r.out, "syscall:  open (5 on i386)");
   tu_result_free(&r);
-  r = sf("explain", pol, "type=1326 arch=c000003e syscall=1073741825", NULL);
-  EXPECT_EXIT(r, 0);
+  r = explained("type=1326 arch=c000003e syscall=1073741825");
   HAS(r.out, "syscall:  write (1073741825 on x32)");
   tu_result_free(&r);
-  r = sf("explain", pol, "type=1326 arch=c00000b7 syscall=56", NULL);
-  EXPECT_EXIT(r, 0);
+  r = explained("type=1326 arch=c00000b7 syscall=56");
   HAS(r.out, "syscall:  openat (56 on aarch64)");
   HAS(r.out, "ERRNO(13) by");
   tu_result_free(&r);
@@ -139,9 +147,8 @@ START_TEST(explain_record_arch) {
   HAS(r.out, "syscall:  getrandom (278 on aarch64)");
   tu_result_free(&r);
   /* ausearch -i writes names. */
-  r = sf("explain", pol, "type=SECCOMP msg=audit(11/30/2026 10:00:00.123:45) : pid=9 "
-         "comm=x sig=SIGSYS arch=x86_64 syscall=getrandom compat=0 code=kill-process", NULL);
-  EXPECT_EXIT(r, 0);
+  r = explained("type=SECCOMP msg=audit(11/30/2026 10:00:00.123:45) : pid=9 "
+                "comm=x sig=SIGSYS arch=x86_64 syscall=getrandom compat=0 code=kill-process");
   HAS(r.out, "getrandom (318 on x86_64)");
   HAS(r.out, "record:   KILL_PROCESS");
   tu_result_free(&r);

@@ -536,6 +536,20 @@ static void expect_no_unexplained(const context *c, const char *list) {
     }                                                                          \
   } while (0)
 
+/* FAM's programs P and the calls OM it leaves out, swept on ABIS[0..N)
+ * (the policy's default ERRNO(1)) and reported, with no difference left
+ * unexplained: the context, for the family's own checks (free() it). */
+static context *swept(const family *fam, const programs *p, const omitted *om,
+                      const abi *abis, size_t n) {
+  context *c = calloc(1, sizeof *c);
+  ck_assert_ptr_nonnull(c);
+  *c = (context){p, om, abis, n, SECCOMP_RET_ERRNO | 1, {{0}}};
+  sweep(c);
+  report(c, fam->list);
+  expect_no_unexplained(c, fam->list);
+  return c;
+}
+
 START_TEST(docker_x86_family_matches_libseccomp) {
   NEED_ALL("docker_x86_family_matches_libseccomp");
   programs p = build(&x86_family);
@@ -543,12 +557,7 @@ START_TEST(docker_x86_family_matches_libseccomp) {
   const abi abis[] = {{sf_arch_by_name("x86_64"), SCMP_ARCH_X86_64},
                       {sf_arch_by_name("i386"), SCMP_ARCH_X86},
                       {sf_arch_by_name("x32"), SCMP_ARCH_X32}};
-  context *c = calloc(1, sizeof *c);
-  ck_assert_ptr_nonnull(c);
-  *c = (context){&p, &om, abis, 3, SECCOMP_RET_ERRNO | 1, {{0}}};
-  sweep(c);
-  report(c, x86_family.list);
-  expect_no_unexplained(c, x86_family.list);
+  context *c = swept(&x86_family, &p, &om, abis, 3);
   const tally *t = &c->t[2];
   ck_assert_uint_gt(t->calls, 3 * 1000);
   /* The differences the issue names, each seen. */
@@ -569,12 +578,7 @@ START_TEST(docker_arm_family_matches_libseccomp) {
   omitted om = read_omitted(arm_family.oci_arch);
   const abi abis[] = {{sf_arch_by_name("aarch64"), SCMP_ARCH_AARCH64},
                       {sf_arch_by_name("arm"), SCMP_ARCH_ARM}};
-  context *c = calloc(1, sizeof *c);
-  ck_assert_ptr_nonnull(c);
-  *c = (context){&p, &om, abis, 2, SECCOMP_RET_ERRNO | 1, {{0}}};
-  sweep(c);
-  report(c, arm_family.list);
-  expect_no_unexplained(c, arm_family.list);
+  context *c = swept(&arm_family, &p, &om, abis, 2);
   ck_assert_uint_gt(c->t[2].calls, 2 * 1000);
   ck_assert_msg(has_key(&c->t[2], D_WIDTH, "aarch64 socket"), "no width bypass on aarch64");
   /* arm's own calls, and _newselect (select's twin; neither ABI has select) */

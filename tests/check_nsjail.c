@@ -125,8 +125,17 @@ START_TEST(diagnostics_point_into_the_config) {
 }
 END_TEST
 
+/* The tests of the "files" case each get a folder of their own. */
+static char *dir;
+
+static void make_dir(void) { dir = tu_tmpdir(); }
+
+static void remove_dir(void) {
+  tu_rmtree(dir);
+  free(dir);
+}
+
 START_TEST(includes_from_the_config_folder) {
-  char *dir = tu_tmpdir();
   char *inc = tu_write(dir, "inc.policy", "POLICY p { ALLOW { read, wrte } }\n");
   char *cfg = tu_write(dir, "j.cfg", "seccomp_string: \"#include \\\"inc.policy\\\"\"\n"
                                      "seccomp_string: \"USE p DEFAULT KILL\"\n");
@@ -137,13 +146,10 @@ START_TEST(includes_from_the_config_folder) {
   ck_assert_msg(strstr(d, want) != NULL, "want %s in:\n%s", want, d);
   free(d);
   free(inc), free(cfg);
-  tu_rmtree(dir);
-  free(dir);
 }
 END_TEST
 
 START_TEST(policy_file) {
-  char *dir = tu_tmpdir();
   char *pol = tu_write(dir, "p.policy", "ALLOW { read }\nKILL { opn }\nDEFAULT ALLOW\n");
   char *cfg = tu_write(dir, "j.cfg", "name: \"j\"\nseccomp_policy_file: \"p.policy\"\n");
   /* relative to the current folder, as nsjail opens it */
@@ -157,13 +163,10 @@ START_TEST(policy_file) {
                 "%s", r.err);
   tu_result_free(&r);
   free(pol), free(cfg);
-  tu_rmtree(dir);
-  free(dir);
 }
 END_TEST
 
 START_TEST(recognised_by_name_content_or_option) {
-  char *dir = tu_tmpdir();
   const char *text = "seccomp_string: \"ALLOW { read } DEFAULT KILL\"\n";
   char *cfg = tu_write(dir, "j.cfg", text), *txt = tu_write(dir, "j.txt", text);
   char *other = tu_write(dir, "x.cfg", "ALLOW { read } DEFAULT KILL\n");
@@ -200,8 +203,6 @@ START_TEST(recognised_by_name_content_or_option) {
   ck_assert_str_eq(r.out, "ALLOW { read } DEFAULT KILL\n");
   tu_result_free(&r);
   free(cfg), free(txt), free(other);
-  tu_rmtree(dir);
-  free(dir);
 }
 END_TEST
 
@@ -254,11 +255,14 @@ static Suite *nsjail_suite(void) {
   TCase *t = tcase_create("config");
   tcase_add_test(t, strings_are_joined_with_newlines);
   tcase_add_test(t, diagnostics_point_into_the_config);
-  tcase_add_test(t, includes_from_the_config_folder);
-  tcase_add_test(t, policy_file);
-  tcase_add_test(t, recognised_by_name_content_or_option);
   tcase_add_test(t, corpus_policies_round_trip);
   suite_add_tcase(s, t);
+  TCase *files = tcase_create("files");
+  tcase_add_checked_fixture(files, make_dir, remove_dir);
+  tcase_add_test(files, includes_from_the_config_folder);
+  tcase_add_test(files, policy_file);
+  tcase_add_test(files, recognised_by_name_content_or_option);
+  suite_add_tcase(s, files);
   return s;
 }
 

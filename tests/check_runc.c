@@ -296,6 +296,16 @@ static void check_container(const char *probe, json_object *profile,
   free(bundle);
 }
 
+/* TEXT written as NAME, for x86_64: CALLS decided so by the simulator, and
+ * made so in a runc container under its conversion. */
+static void check_x86_64(const char *name, const char *text, const probe_call *calls,
+                         size_t n) {
+  char *policy = write_policy(name, text);
+  check_sim(policy, "x86_64", "", calls, n);
+  check_container(fx.probe64, convert(policy, "x86_64"), calls, n);
+  free(policy);
+}
+
 /* ---- a deny-list --------------------------------------------------------- */
 
 static const char deny_policy[] =
@@ -316,10 +326,7 @@ static const probe_call deny_calls[] = {
 #define N_DENY (sizeof deny_calls / sizeof *deny_calls)
 
 START_TEST(runc_deny_list) {
-  char *policy = write_policy("deny.policy", deny_policy);
-  check_sim(policy, "x86_64", "", deny_calls, N_DENY);
-  check_container(fx.probe64, convert(policy, "x86_64"), deny_calls, N_DENY);
-  free(policy);
+  check_x86_64("deny.policy", deny_policy, deny_calls, N_DENY);
 }
 END_TEST
 
@@ -410,10 +417,7 @@ static const probe_call allow_calls[] = {
 #define N_ALLOW (sizeof allow_calls / sizeof *allow_calls)
 
 START_TEST(runc_allow_list) {
-  char *policy = write_policy("allow.policy", allow_policy);
-  check_sim(policy, "x86_64", "", allow_calls, N_ALLOW);
-  check_container(fx.probe64, convert(policy, "x86_64"), allow_calls, N_ALLOW);
-  free(policy);
+  check_x86_64("allow.policy", allow_policy, allow_calls, N_ALLOW);
 }
 END_TEST
 

@@ -52,6 +52,12 @@ static int have_python(const char *test) {
     if (!have_notify(test)) return;                                            \
   } while (0)
 
+/* NEED, and python3 as well. */
+#define NEED_PYTHON(test)                                                       \
+  do {                                                                         \
+    if (!have_notify(test) || !have_python(test)) return;                      \
+  } while (0)
+
 static void expect_status(const tu_result *r, int status, const char *what) {
   ck_assert_msg(r->exited && r->status == status,
                 "%s: expected exit %d, got %s %d\nstdout: %s\nstderr: %s", what,
@@ -77,6 +83,35 @@ static tu_result trace(const char *policy, const char *command) {
 static tu_result run_under(const char *opts, const char *policy, const char *command) {
   return tu_sh("'%s' run %s '%s' -- /bin/sh -c '%s'", tu_sysfence(), opts, policy,
                command);
+}
+
+/* sysfence SUB 'POLICY' -- python3 'SCRIPT' (SUB "trace -o", "run",
+ * "run --audit"...): its result, which exited with STATUS and wrote OUT. */
+static tu_result script_under(const char *sub, const char *policy, const char *script,
+                              int status, const char *out, const char *what) {
+  tu_result r = tu_sh("'%s' %s '%s' -- %s '%s'", tu_sysfence(), sub, policy, PY, script);
+  expect_status(&r, status, what);
+  ck_assert_str_eq(r.out, out);
+  return r;
+}
+
+/* script_under, when the result needs no other check. */
+static void expect_script(const char *sub, const char *policy, const char *script,
+                          int status, const char *out, const char *what) {
+  tu_result r = script_under(sub, policy, script, status, out, what);
+  tu_result_free(&r);
+}
+
+/* A full disk costs the policy, not the command's status (and /dev/full
+ * stays the device: written in place, never renamed over). */
+static void expect_full_disk(void) {
+  tu_result r = tu_sh("'%s' trace -o /dev/full -- /bin/sh -c 'exit 6'", tu_sysfence());
+  expect_status(&r, 6, "trace -o /dev/full");
+  expect_has(r.err, "cannot write the policy to '/dev/full': No space left on device",
+             "the error");
+  tu_result_free(&r);
+  struct stat st;
+  ck_assert_msg(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "/dev/full replaced");
 }
 
 /* The policy compiles as it is. */
@@ -142,27 +177,21 @@ static const char py_threads[] =
     "print(\"threads ok\")\n";
 
 START_TEST(trace_python_threads) {
-  NEED("trace_python_threads");
-  if (!have_python("trace_python_threads")) return;
+  NEED_PYTHON("trace_python_threads");
   char *dir = tu_tmpdir();
   char *script = tu_write(dir, "threads.py", py_threads);
   char policy[512];
   snprintf(policy, sizeof policy, "%s/py.policy", dir);
-  tu_result r = tu_sh("'%s' trace -o '%s' -- %s '%s'", tu_sysfence(), policy, PY, script);
-  expect_status(&r, 0, "python3 with 16 threads traced");
-  ck_assert_str_eq(r.out, "threads ok\n");
-  tu_result_free(&r);
+  expect_script("trace -o", policy, script, 0, "threads ok\n", "python3 with 16 threads traced");
   char *text = read_text(policy);
   expect_has(text, "futex", "threads wait on futexes");
   expect_has(text, "mmap { (prot ==", "mmap's protections checked");
   expect_has(text, "python3", "the program is named");
   expect_compiles(policy);
-  r = tu_sh("'%s' run '%s' -- %s '%s'", tu_sysfence(), policy, PY, script);
-  expect_status(&r, 0, "the threaded script under its policy");
-  ck_assert_str_eq(r.out, "threads ok\n");
-  tu_result_free(&r);
+  expect_script("run", policy, script, 0, "threads ok\n",
+                "the threaded script under its policy");
   /* A call the script never made is refused. */
-  r = tu_sh("'%s' run '%s' -- %s -c 'import os; os.mkdir(\"%s/d\")'", tu_sysfence(),
+  tu_result r = tu_sh("'%s' run '%s' -- %s -c 'import os; os.mkdir(\"%s/d\")'", tu_sysfence(),
             policy, PY, dir);
   expect_status(&r, 159, "os.mkdir under the policy of the threaded script");
   tu_result_free(&r);
@@ -174,8 +203,7 @@ START_TEST(trace_python_threads) {
 END_TEST
 
 START_TEST(trace_fork_exec_and_signals) {
-  NEED("trace_fork_exec_and_signals");
-  if (!have_python("trace_fork_exec_and_signals")) return;
+  NEED_PYTHON("trace_fork_exec_and_signals");
   char *dir = tu_tmpdir();
   char policy[512];
   snprintf(policy, sizeof policy, "%s/fork.policy", dir);
@@ -238,31 +266,24 @@ static const char py_interrupted[] =
     "    print(\"interrupted\")\n";
 
 START_TEST(trace_interrupted_read) {
-  NEED("trace_interrupted_read");
-  if (!have_python("trace_interrupted_read")) return;
+  NEED_PYTHON("trace_interrupted_read");
   char *dir = tu_tmpdir();
   char *script = tu_write(dir, "intr.py", py_interrupted);
   char *allow = tu_write(dir, "allow.policy", "ERRNO(1) { mkdir }\nDEFAULT ALLOW\n");
   char policy[512];
   snprintf(policy, sizeof policy, "%s/intr.policy", dir);
-  tu_result r = tu_sh("'%s' trace -o '%s' -- %s '%s'", tu_sysfence(), policy, PY, script);
-  expect_status(&r, 0, "interrupted read under trace");
-  ck_assert_str_eq(r.out, "interrupted\n");
-  tu_result_free(&r);
+  expect_script("trace -o", policy, script, 0, "interrupted\n", "interrupted read under trace");
   char *text = read_text(policy);
   expect_has(text, "setitimer", "the timer");
   expect_has(text, "rt_sigreturn", "the handler returned");
   free(text);
   /* Audit mode: read is allowed in the kernel, interrupted all the same. */
-  r = tu_sh("'%s' run --audit '%s' -- %s '%s'", tu_sysfence(), allow, PY, script);
-  expect_status(&r, 0, "interrupted read under --audit");
-  ck_assert_str_eq(r.out, "interrupted\n");
-  tu_result_free(&r);
+  expect_script("run --audit", allow, script, 0, "interrupted\n",
+                "interrupted read under --audit");
   /* Every call supervised (USER_NOTIF) while the signal comes in. */
   char *notify = tu_write(dir, "notify.policy", "USER_NOTIF { read }\nDEFAULT ALLOW\n");
-  r = tu_sh("'%s' run '%s' -- %s '%s'", tu_sysfence(), notify, PY, script);
-  expect_status(&r, 0, "interrupted notified read");
-  ck_assert_str_eq(r.out, "interrupted\n");
+  tu_result r = script_under("run", notify, script, 0, "interrupted\n",
+                             "interrupted notified read");
   expect_has(r.err, "notify: read(", "the notified read is reported");
   tu_result_free(&r);
   free(notify);
@@ -301,14 +322,7 @@ START_TEST(trace_options) {
   expect_status(&r, 4, "trace with stderr closed");
   expect_has(r.out, "DEFAULT KILL_PROCESS", "the policy on stdout");
   tu_result_free(&r);
-  /* A full disk costs the policy, not the command's status. */
-  r = tu_sh("'%s' trace -o /dev/full -- /bin/sh -c 'exit 6'", tu_sysfence());
-  expect_status(&r, 6, "trace -o /dev/full");
-  expect_has(r.err, "cannot write the policy to '/dev/full': No space left on device",
-             "the error");
-  tu_result_free(&r);
-  struct stat st;
-  ck_assert_msg(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "/dev/full replaced");
+  expect_full_disk();
   /* An existing policy is left as it was when the new one cannot be
    * written: a file size limit makes the write fail half-way (EFBIG), as a
    * full disk would. */
@@ -393,15 +407,8 @@ START_TEST(trace_threaded_c_and_32bit) {
     expect_has(r.err, "calls through an ABI that was not traced (AUDIT_ARCH 0x40000003)",
                "the warning");
     tu_result_free(&r);
-    /* A full disk costs the policy, not the command's status. */
-  r = tu_sh("'%s' trace -o /dev/full -- /bin/sh -c 'exit 6'", tu_sysfence());
-  expect_status(&r, 6, "trace -o /dev/full");
-  expect_has(r.err, "cannot write the policy to '/dev/full': No space left on device",
-             "the error");
-  tu_result_free(&r);
-  struct stat st;
-  ck_assert_msg(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "/dev/full replaced");
-  r = tu_sh("'%s' trace --arch x86_64,i386 -o '%s' -- '%s/t32' && "
+    expect_full_disk();
+    r = tu_sh("'%s' trace --arch x86_64,i386 -o '%s' -- '%s/t32' && "
               "'%s' run --arch x86_64,i386 '%s' -- '%s/t32'", tu_sysfence(), policy, dir,
               tu_sysfence(), policy, dir);
     expect_status(&r, 0, "a 32-bit program traced and run for x86_64,i386");
@@ -445,8 +452,7 @@ static const char py_sockets[] =
     "        print(\"refused\", e.errno)\n";
 
 START_TEST(run_audit) {
-  NEED("run_audit");
-  if (!have_python("run_audit")) return;
+  NEED_PYTHON("run_audit");
   char *dir = tu_tmpdir();
   char *policy = tu_write(dir, "sock.policy", socket_policy);
   char *script = tu_write(dir, "sock.py", py_sockets);
@@ -478,10 +484,8 @@ START_TEST(run_audit) {
   expect_has(text, "audit summary", "the log's summary");
   free(text);
   tu_result_free(&r);
-  r = tu_sh("'%s' run --audit --audit-log /dev/full '%s' -- %s '%s'", tu_sysfence(), policy,
-            PY, script);
-  expect_status(&r, 0, "--audit-log on a full disk");
-  ck_assert_str_eq(r.out, "made\nmade\nmade\n");
+  r = script_under("run --audit --audit-log /dev/full", policy, script, 0,
+                   "made\nmade\nmade\n", "--audit-log on a full disk");
   expect_has(r.err, "the audit report is incomplete", "said on stderr");
   tu_result_free(&r);
   r = tu_sh("'%s' run --audit '%s' -- %s '%s' 2>&-", tu_sysfence(), policy, PY, script);
@@ -501,14 +505,12 @@ START_TEST(run_audit) {
 END_TEST
 
 START_TEST(run_report) {
-  NEED("run_report");
-  if (!have_python("run_report")) return;
+  NEED_PYTHON("run_report");
   char *dir = tu_tmpdir();
   char *policy = tu_write(dir, "sock.policy", socket_policy);
   char *script = tu_write(dir, "sock.py", py_sockets);
-  tu_result r = tu_sh("'%s' run --report '%s' -- %s '%s'", tu_sysfence(), policy, PY, script);
-  expect_status(&r, 0, "--report enforces ERRNO");
-  ck_assert_str_eq(r.out, "refused 1\nrefused 1\nrefused 1\n");
+  tu_result r = script_under("run --report", policy, script, 0,
+                             "refused 1\nrefused 1\nrefused 1\n", "--report enforces ERRNO");
   expect_has(r.err, "report: socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) -> ERRNO(1)",
              "the report line");
   expect_has(r.err, "report summary: 3 calls", "the summary");

@@ -46,12 +46,8 @@ static const char run_epilog[] =
 /* Options, then "--" and the command: the options end at the first "--". */
 static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
                  char ***command) {
-  int dd = sf_launch_split(argc, argv);
-  int rc = sf_cli_parse(cmd, dd, argv, o);
+  int rc = sf_cli_parse_command(cmd, argc, argv, o, command);
   if (rc >= 0) return rc;
-  if (o->n_calls > 0)
-    return sf_cli_usage_error(cmd, "'%s': put the command after '--'", o->calls[0]);
-  *command = dd + 1 < argc ? argv + dd + 1 : NULL;
   if (!*command && !o->dry_run) return sf_cli_usage_error(cmd, "missing '-- COMMAND'");
   if (o->audit && o->report)
     return sf_cli_usage_error(cmd, "--audit and --report exclude each other");
@@ -215,17 +211,13 @@ static int start_supervised(const sf_cli_opts *o, sysfence_ctx *ctx, sf_mode mod
   if (rc >= 0) return rc;
   sysfence_clear_defines(ctx);
   const struct ast_file *tree;
-  struct sock_fprog prog = {0};
   if (define_constants(ctx, o, (long)sv->child) >= 0 ||
-      !(*n = sf_front_end_targets(ctx, &tree, rs)) ||
-      sf_supervised_filter(ctx, rs, *n, mode, sv->setup_nr, &prog) != 0) {
+      !(*n = sf_front_end_targets(ctx, &tree, rs))) {
     fputs(sysfence_diag_text(ctx), stderr);
     sf_supervise_abandon(sv);
     return SF_EXIT_LOADER;
   }
-  rc = sf_supervise_start(sv, &prog);
-  free(prog.filter);
-  return rc;
+  return sf_supervised_start(ctx, rs, *n, mode, sv);
 }
 
 /* Run COMMAND under the policy with a supervisor in MODE: its exit status. */

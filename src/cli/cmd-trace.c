@@ -63,12 +63,8 @@ static int write_policy(const sf_trace *t, const char *path, char *const *comman
 
 static int parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
                  char ***command) {
-  int dd = sf_launch_split(argc, argv);
-  int rc = sf_cli_parse(cmd, dd, argv, o);
+  int rc = sf_cli_parse_command(cmd, argc, argv, o, command);
   if (rc >= 0) return rc;
-  if (o->n_calls > 0)
-    return sf_cli_usage_error(cmd, "'%s': put the command after '--'", o->calls[0]);
-  *command = dd + 1 < argc ? argv + dd + 1 : NULL;
   if (!*command) return sf_cli_usage_error(cmd, "missing '-- COMMAND'");
   if (!o->output) o->output = "-";
   if (!o->default_action) o->default_action = "KILL_PROCESS";
@@ -107,15 +103,7 @@ static int start(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
   int rc = sf_supervise_prepare(sv, PROG_MSG);
   if (rc < 0) rc = sf_supervise_fork(sv, 0, path, command);
   if (rc >= 0) return rc;
-  struct sock_fprog prog;
-  if (sf_supervised_filter(ctx, rs, n, SF_MODE_TRACE, sv->setup_nr, &prog) != 0) {
-    fputs(sysfence_diag_text(ctx), stderr);
-    sf_supervise_abandon(sv);
-    return SF_EXIT_LOADER;
-  }
-  rc = sf_supervise_start(sv, &prog);
-  free(prog.filter);
-  return rc;
+  return sf_supervised_start(ctx, rs, n, SF_MODE_TRACE, sv);
 }
 
 static int run_trace(const sf_command *cmd, int argc, char **argv) {

@@ -16,6 +16,7 @@
 #include "bpf/bpf.h"
 #include "bpf/cheader.h"
 #include "bpf/listing.h"
+#include "launch/launch.h"
 
 /* ---- the option table ------------------------------------------------------ */
 
@@ -402,6 +403,17 @@ int sf_cli_parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o) {
     if (rc >= 0) return rc;
   }
   return take_arguments(cmd, argc, argv, o);
+}
+
+int sf_cli_parse_command(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
+                         char ***command) {
+  int dd = sf_launch_split(argc, argv);
+  int rc = sf_cli_parse(cmd, dd, argv, o);
+  if (rc >= 0) return rc;
+  if (o->n_calls > 0)
+    return sf_cli_usage_error(cmd, "'%s': put the command after '--'", o->calls[0]);
+  *command = dd + 1 < argc ? argv + dd + 1 : NULL;
+  return -1;
 }
 
 /* ---- applying options -------------------------------------------------------- */

@@ -86,6 +86,11 @@ void sf_cli_help(const sf_command *cmd, FILE *out);
 /* Parse ARGV (ARGV[0] is the command's name) into O.  Returns -1 to go
  * on, or an exit status (--help, --version, a usage error). */
 int sf_cli_parse(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o);
+/* For run and trace: the options up to the first "--" into O (sf_cli_parse;
+ * a CALL among them is refused), *COMMAND what follows it (NULL: nothing).
+ * -1 to go on, or an exit status. */
+int sf_cli_parse_command(const sf_command *cmd, int argc, char **argv, sf_cli_opts *o,
+                         char ***command);
 
 /* Apply -a, --bad-arch, -I, -D, -O and --profile; then (sf_cli_configure)
  * the input.  -1, or an exit status after a message. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "bpf/action.h"
 #include "bpf/bpf.h"
 #include "cli/supervised.h"
@@ -71,13 +72,9 @@ static report_entry *find_entry(sf_reporter *r, uint32_t arch, uint32_t nr,
     if (r->e[i].arch == arch && r->e[i].nr == nr && r->e[i].rule == rule &&
         r->e[i].action == action)
       return &r->e[i];
-  if (r->n_e == r->cap) {
-    size_t cap = r->cap ? 2 * r->cap : 32;
-    report_entry *e = realloc(r->e, cap * sizeof *e);
-    if (!e) return NULL;
-    r->e = e;
-    r->cap = cap;
-  }
+  report_entry *grown = sf_grow(r->e, &r->cap, r->n_e, sizeof *r->e, 32);
+  if (!grown) return NULL;
+  r->e = grown;
   report_entry *e = &r->e[r->n_e++];
   *e = (report_entry){.arch = arch, .nr = nr, .rule = rule, .action = action};
   return e;

@@ -12,6 +12,7 @@
 #include "bpf/action.h"
 #include "bpf/bpf.h"
 #include "codegen/program.h"
+#include "launch/launch.h"
 #include "oracle/eval.h"
 
 /* ---- the filter ----------------------------------------------------------- */
@@ -160,6 +161,19 @@ int sf_supervised_filter(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t 
   prog->filter = insns;
   prog->len = (unsigned short)len;
   return 0;
+}
+
+int sf_supervised_start(sysfence_ctx *ctx, const sf_ruleset *const *rs, size_t n,
+                        sf_mode mode, sf_supervisor *sv) {
+  struct sock_fprog prog;
+  if (sf_supervised_filter(ctx, rs, n, mode, sv->setup_nr, &prog) != 0) {
+    fputs(sysfence_diag_text(ctx), stderr);
+    sf_supervise_abandon(sv);
+    return SF_EXIT_LOADER;
+  }
+  int rc = sf_supervise_start(sv, &prog);
+  free(prog.filter);
+  return rc;
 }
 
 /* ---- calls as text ---------------------------------------------------------- */

@@ -34,6 +34,13 @@ int sf_supervised_filter(struct sysfence_ctx *ctx, const sf_ruleset *const *rs,
                          size_t n, sf_mode mode, int setup_fd,
                          struct sock_fprog *prog);
 
+/* SV prepared and forked: its child's filter (sf_supervised_filter for
+ * SV's set-up socket), then the supervisor started (sf_supervise_start):
+ * its result.  On an error the diagnostics go to stderr, SV is abandoned:
+ * SF_EXIT_LOADER. */
+int sf_supervised_start(struct sysfence_ctx *ctx, const sf_ruleset *const *rs,
+                        size_t n, sf_mode mode, sf_supervisor *sv);
+
 /* Reads the caller's string at ADDR into BUF: 0, or -1. */
 typedef struct sf_string_reader {
   int (*read)(void *user, uint64_t addr, char *buf, size_t size);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "oracle/eval.h"
 #include "sysfence.h"
 
@@ -124,13 +125,9 @@ static void init_sets(trace_entry *e) {
 static trace_entry *entry_for(sf_trace *t, const sf_arch *arch, uint32_t nr) {
   for (size_t i = 0; i < t->n; i++)
     if (t->e[i].arch == arch && t->e[i].nr == nr) return &t->e[i];
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? 2 * t->cap : 64;
-    trace_entry *e = realloc(t->e, cap * sizeof *e);
-    if (!e) return NULL;
-    t->e = e;
-    t->cap = cap;
-  }
+  trace_entry *grown = sf_grow(t->e, &t->cap, t->n, sizeof *t->e, 64);
+  if (!grown) return NULL;
+  t->e = grown;
   trace_entry *e = &t->e[t->n++];
   memset(e, 0, sizeof *e);
   e->arch = arch;

@@ -353,25 +353,8 @@ static int lin_of(const sf_val *v, lin *out) {
   return -1;
 }
 
-static int const_holds(cmp_op op, uint64_t l, uint64_t r) {
-  switch (op) {
-  case CMP_EQ: return l == r;
-  case CMP_NE: return l != r;
-  case CMP_LT: return l < r;
-  case CMP_LE: return l <= r;
-  case CMP_GT: return l > r;
-  case CMP_GE: return l >= r;
-  }
-  return 0;
-}
-
 static oci_op op_of(cmp_op op) {
   static const oci_op map[] = {OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE};
-  return map[op];
-}
-
-static cmp_op flipped(cmp_op op) { /* K op x  ==  x flipped(op) K */
-  static const cmp_op map[] = {CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_LE};
   return map[op];
 }
 
@@ -390,8 +373,9 @@ static dnf dnf_cmp(conv *cv, const sf_cond *c, int neg) {
     return (dnf){NULL, 0};
   }
   cmp_op op = neg ? negated(c->op) : c->op;
-  if (l.idx < 0 && r.idx < 0) return dnf_bool(cv, const_holds(op, l.c, r.c));
-  if (l.idx < 0) { lin t = l; l = r; r = t; op = flipped(op); }
+  if (l.idx < 0 && r.idx < 0) return dnf_bool(cv, sf_cmp_fold(op, l.c, r.c));
+  /* K op x  ==  x mirror(op) K */
+  if (l.idx < 0) { lin t = l; l = r; r = t; op = sf_cmp_mirror(op); }
   uint64_t k = r.c;
   if (l.c == 0 && l.m == l.width) { /* the argument itself */
     if (k > l.width) /* beyond its width: the kernel never passes that */

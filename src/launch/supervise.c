@@ -69,25 +69,40 @@ void sf_supervise_abandon(sf_supervisor *sv) {
   sv->resp = NULL;
 }
 
+/* The one-byte message the listener crosses the set-up socket in, with
+ * room for one descriptor (SCM_RIGHTS): both ends build it the same way.
+ * MSG points into the struct, so it is set up in place. */
+typedef struct {
+  char byte;
+  struct iovec iov;
+  struct msghdr msg;
+  union { /* last: clang counts CMSG_SPACE's size as variable */
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+} fd_message;
+
+static void fd_message_init(fd_message *m, char byte) {
+  memset(m, 0, sizeof *m);
+  m->byte = byte;
+  m->iov = (struct iovec){&m->byte, 1};
+  m->msg = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1,
+                           .msg_control = m->ctl.buf,
+                           .msg_controllen = sizeof m->ctl.buf};
+}
+
 /* The child after install: pass LISTENER over the socket with the flags the
  * set-up rule lets through.  On failure no other call is possible (each
  * would wait for a supervisor that has no listener): the allowed exit. */
 static void hand_over(int sock, int listener) {
-  char byte = 'L';
-  struct iovec iov = {&byte, 1};
-  union {
-    struct cmsghdr h;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                       .msg_controllen = sizeof ctl.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  fd_message m;
+  fd_message_init(&m, 'L');
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  if (sendmsg(sock, &msg, (int)SF_SETUP_FLAGS) != 1)
+  if (sendmsg(sock, &m.msg, (int)SF_SETUP_FLAGS) != 1)
     syscall(SYS_exit_group, (long)SF_SETUP_FAILED);
 }
 
@@ -164,19 +179,12 @@ static _Noreturn void child_main(sf_supervisor *sv, pid_t parent) {
 /* The listener from the child, or -1 (the child exited before handing
  * it over: its status tells why). */
 static int receive_listener(int sock) {
-  char byte;
-  struct iovec iov = {&byte, 1};
-  union {
-    struct cmsghdr h;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                       .msg_controllen = sizeof ctl.buf};
+  fd_message m;
+  fd_message_init(&m, 0);
   ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  do n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
-  struct cmsghdr *c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+  struct cmsghdr *c = n == 1 ? CMSG_FIRSTHDR(&m.msg) : NULL;
   if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
       c->cmsg_len != CMSG_LEN(sizeof(int)))
     return -1;

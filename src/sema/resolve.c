@@ -564,8 +564,9 @@ static int fold_bound(cmp_op op, uint64_t max, uint64_t k) {
 
 /* Constant OP constant, folded by the resolver itself (the reference
  * evaluator in src/oracle is the tests' oracle: the compiler never borrows
- * it, so a bug in one cannot hide in the other). */
-static int fold_consts(cmp_op op, uint64_t l, uint64_t r) {
+ * it, so a bug in one cannot hide in the other).  The OCI writer folds
+ * with it too. */
+int sf_cmp_fold(cmp_op op, uint64_t l, uint64_t r) {
   int order = l < r ? -1 : l > r;
   switch (op) {
   case CMP_EQ: return order == 0;
@@ -578,7 +579,7 @@ static int fold_consts(cmp_op op, uint64_t l, uint64_t r) {
   return -1;
 }
 
-static cmp_op mirror(cmp_op op) {
+cmp_op sf_cmp_mirror(cmp_op op) {
   switch (op) {
   case CMP_LT: return CMP_GT;
   case CMP_LE: return CMP_GE;
@@ -599,11 +600,11 @@ static sf_cond *resolve_cmp(rstate *st, const ast_expr *e, const argtab *tab) {
   cmp_op op = ops[e->op];
   int v = -1;
   if (l->kind == VAL_CONST && r->kind == VAL_CONST)
-    v = fold_consts(op, l->k, r->k);
+    v = sf_cmp_fold(op, l->k, r->k);
   else if (r->kind == VAL_CONST)
     v = fold_bound(op, sf_val_max(l), r->k);
   else if (l->kind == VAL_CONST)
-    v = fold_bound(mirror(op), sf_val_max(r), l->k);
+    v = fold_bound(sf_cmp_mirror(op), sf_val_max(r), l->k);
   else if (val_same(l, r))
     v = op == CMP_EQ || op == CMP_LE || op == CMP_GE;
   if (v >= 0) return new_cond(st, v ? COND_TRUE : COND_FALSE);

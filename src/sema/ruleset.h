@@ -38,6 +38,12 @@ uint64_t sf_val_max(const sf_val *v);
 typedef enum { COND_TRUE, COND_FALSE, COND_CMP, COND_AND, COND_OR, COND_NOT } cond_kind;
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } cmp_op;
 
+/* Constant L OP constant R, as the compiler folds it (1 or 0; -1 for no
+ * comparison).  The oracle (src/oracle) keeps its own evaluation. */
+int sf_cmp_fold(cmp_op op, uint64_t l, uint64_t r);
+/* The comparison that holds for R, L where OP holds for L, R. */
+cmp_op sf_cmp_mirror(cmp_op op);
+
 typedef struct sf_cond {
   cond_kind kind;
   cmp_op op;           /* COND_CMP: unsigned comparison of 64-bit values */
