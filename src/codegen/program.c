@@ -374,15 +374,11 @@ static int make_segments(dispatch *dp, const range *r, size_t n, uint64_t end,
   size_t nb = dp->pool->n_blocks;
   out->seg = sf_alloc(cg->ctx, n * sizeof *out->seg);
   out->labels = sf_alloc(cg->ctx, (nb + n) * sizeof *out->labels);
-  int *heights = sf_alloc(cg->ctx, (nb + 1) * sizeof *heights);
   uint64_t *sw = syscall_weights(cg, arch);
-  if (!out->seg || !heights || !out->labels || !sw) return -1;
+  if (!out->seg || !out->labels || !sw) return -1;
   out->n = n;
   out->end = end;
-  for (size_t i = 0; i < nb; i++) {
-    heights[i] = block_height(dp, i);
-    out->labels[i] = dp->pool->blocks[i].label;
-  }
+  for (size_t i = 0; i < nb; i++) out->labels[i] = dp->pool->blocks[i].label;
   size_t n_ids = nb;
   for (size_t i = 0; i < n; i++) {
     uint64_t e = i + 1 < n ? r[i + 1].lo : end;
@@ -391,7 +387,7 @@ static int make_segments(dispatch *dp, const range *r, size_t n, uint64_t end,
     sg->weight = sw[first_at(arch, e)] - sw[first_at(arch, r[i].lo)] + 1;
     if (r[i].t.kind == T_BLOCK) {
       sg->target = (int)r[i].t.block;
-      sg->height = heights[r[i].t.block];
+      sg->height = block_height(dp, r[i].t.block); /* measured once, cached */
       continue;
     }
     sf_label l = target_label(dp, r[i].t);
